@@ -1,0 +1,174 @@
+"""How the benchmark starts livehelp and gives each room of three its staff accounts.
+
+Everything that knows livehelp's CLI, REST and room events lives here, so the rest
+of bench/ stays a plain Socket.IO load generator shared with the bare server.
+
+Setup is not measured: accounts are created before the server starts (through the
+CLI, as an operator would), then each member logs in over REST, one member creates
+a team room ``#bench-<run>-<i>`` and the other two join it. Clients then connect
+with ``auth={"token": ...}`` and the sender posts ``message.send`` to that room.
+
+The generated config differs from the defaults only where setup or the load would
+otherwise be refused or slow for reasons that are not the message path:
+- ``auth.scrypt_log_n`` is lowered so that hashing 1,000 passwords takes seconds;
+- ``limits.events_per_second`` is raised so that saturating senders are not answered
+  ``rate_limited`` (the limiter's bookkeeping still runs on every event);
+- logging is at WARNING so that per-connection INFO lines do not dominate the CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.loadgen import RoomSpec
+from bench.protocol import SioClient
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password-not-secret"
+
+BENCH_CONFIG = """\
+# Written by bench/livehelp_setup.py for one benchmark run; see that module for why each key differs.
+auth:
+  scrypt_log_n: 8
+limits:
+  events_per_second: 100000
+  events_burst: 100000
+logging:
+  level: WARNING
+"""
+
+
+def cli(*args: str) -> list[str]:
+    """The livehelp console script, run from the repo with this interpreter."""
+    return [sys.executable, "-m", "server.cli", *args]
+
+
+class LivehelpTarget:
+    """Start ``livehelp serve`` on a temp SQLite file (or --database-url) and prepare rooms."""
+
+    name = "livehelp"
+
+    def __init__(self, database_url: str | None = None, config: str | None = None) -> None:
+        self.run_id = secrets.token_hex(3)
+        self.database_url = database_url
+        self.config = config
+        self.usernames: list[str] = []
+
+    # -- before the server starts ---------------------------------------------------
+    def before_start(self, tmpdir: Path, n_rooms: int) -> None:
+        if self.config is None:
+            path = tmpdir / "config.yaml"
+            path.write_text(BENCH_CONFIG)
+            self.config = str(path)
+        if self.database_url is None:
+            self.database_url = f"sqlite+aiosqlite:///{tmpdir}/bench.db"
+        self.usernames = [f"bench{self.run_id}-{i:05d}" for i in range(3 * n_rooms)]
+        create_accounts(self._common(), self.usernames, tmpdir)
+
+    def _common(self) -> list[str]:
+        assert self.config is not None and self.database_url is not None
+        return ["--config", self.config, "--database-url", self.database_url]
+
+    def command(self, host: str, port: int, tmpdir: Path) -> list[str]:
+        return cli("serve", *self._common(), "--host", host, "--port", str(port))
+
+    # -- once it answers /api/health ------------------------------------------------
+    async def prepare(self, base_url: str, n_rooms: int) -> list[RoomSpec]:
+        async with aiohttp.ClientSession() as http:
+            tokens = await login_all(http, base_url, self.usernames)
+            sem = asyncio.Semaphore(20)
+
+            async def make_room(i: int) -> RoomSpec:
+                members = tokens[3 * i : 3 * i + 3]
+                async with sem:
+                    room_id = await create_and_join(http, base_url, f"#bench-{self.run_id}-{i}", members)
+                return RoomSpec(room_id, {"token": members[0]}, [{"token": t} for t in members[1:]])
+
+            return list(await asyncio.gather(*(make_room(i) for i in range(n_rooms))))
+
+
+def create_accounts(common: list[str], usernames: list[str], tmpdir: Path) -> None:
+    """Create helper accounts through the CLI: one bulk call if the CLI has one, else one call each."""
+    help_text = subprocess.run(
+        cli("accounts", "--help"), check=False, cwd=REPO, capture_output=True, text=True, timeout=60
+    ).stdout
+    if "create-many" in help_text:
+        listing = tmpdir / "accounts.txt"
+        listing.write_text("".join(f"{u} {PASSWORD}\n" for u in usernames))
+        with listing.open() as stdin:
+            done = subprocess.run(
+                cli("accounts", "create-many", "--role", "helper", *common),
+                check=False,
+                cwd=REPO,
+                stdin=stdin,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+        if done.returncode != 0:
+            raise RuntimeError(f"accounts create-many failed: {done.stderr.strip()[-500:]}")
+        return
+    # One process per account: slow (interpreter start-up each time), so run a few at once.
+    parallel = max(2, (os.cpu_count() or 2) * 2)
+    for start in range(0, len(usernames), parallel):
+        procs = [
+            (
+                u,
+                subprocess.Popen(
+                    cli("accounts", "create", u, "--role", "helper", *common),
+                    cwd=REPO,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+            for u in usernames[start : start + parallel]
+        ]
+        for username, proc in procs:
+            _, err = proc.communicate(PASSWORD + "\n", timeout=120)
+            if proc.returncode != 0:
+                raise RuntimeError(f"accounts create {username} failed: {err.strip()[-300:]}")
+
+
+async def login_all(http: aiohttp.ClientSession, base_url: str, usernames: list[str]) -> list[str]:
+    sem = asyncio.Semaphore(20)
+
+    async def login(username: str) -> str:
+        async with (
+            sem,
+            http.post(base_url + "/api/session", json={"username": username, "password": PASSWORD}) as resp,
+        ):
+            body: Any = await resp.json()
+            if resp.status != 200:
+                raise RuntimeError(f"login {username}: HTTP {resp.status} {body}")
+            return str(body["token"])
+
+    return list(await asyncio.gather(*(login(u) for u in usernames)))
+
+
+async def create_and_join(http: aiohttp.ClientSession, base_url: str, name: str, tokens: list[str]) -> Any:
+    """First member creates the team room, the others join; returns the room id."""
+    clients = [SioClient(http, base_url, {"token": t}) for t in tokens]
+    try:
+        for c in clients:
+            await c.connect()
+        created = await clients[0].call("room.create", {"name": name})
+        if not (isinstance(created, dict) and created.get("ok")):
+            raise RuntimeError(f"room.create {name}: {created}")
+        room_id = created["room"]["id"]
+        for c in clients[1:]:
+            joined = await c.call("room.join", {"room_id": room_id})
+            if not (isinstance(joined, dict) and joined.get("ok")):
+                raise RuntimeError(f"room.join {name}: {joined}")
+        return room_id
+    finally:
+        await asyncio.gather(*(c.close() for c in clients))

@@ -1,0 +1,560 @@
+"""Message-path benchmark: livehelp against a bare python-socketio ceiling.
+
+    python -m bench.run --clients 1000 --rate 333 --duration 20 --saturate-duration 15
+    python -m bench.run --quick --target bare --json /tmp/out.json
+
+For each target it starts the server in a subprocess on 127.0.0.1, prepares rooms
+of three (one sender, two receivers), connects the clients from a few worker
+processes, runs a paced phase (open loop: a fixed total rate, which is what
+latency should be judged at) and a saturating phase (closed loop: every sender
+sends again as soon as its ack returns, which finds the throughput ceiling), and
+prints rates, latency percentiles, server CPU per message and RSS per client.
+See bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Protocol
+
+from bench import procstat
+from bench.loadgen import PhaseParams, RoomSpec, worker_main
+
+REPO = Path(__file__).resolve().parent.parent
+TARGETS = ("bare", "livehelp")
+
+
+class Target(Protocol):
+    """How to start one server and give its clients rooms; see bench/livehelp_setup.py."""
+
+    name: str
+
+    def before_start(self, tmpdir: Path, n_rooms: int) -> None: ...
+
+    def command(self, host: str, port: int, tmpdir: Path) -> list[str]: ...
+
+    async def prepare(self, base_url: str, n_rooms: int) -> list[RoomSpec]: ...
+
+
+class BareTarget:
+    """The ceiling: bench/bare_server.py; rooms are named in the connect auth."""
+
+    name = "bare"
+
+    def __init__(self, gc_mode: str = "default") -> None:
+        self.gc_mode = gc_mode
+
+    def before_start(self, tmpdir: Path, n_rooms: int) -> None:
+        pass
+
+    def command(self, host: str, port: int, tmpdir: Path) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "bench.bare_server",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--gc",
+            self.gc_mode,
+        ]
+
+    async def prepare(self, base_url: str, n_rooms: int) -> list[RoomSpec]:
+        return [
+            RoomSpec(f"bench-{i}", {"room": f"bench-{i}"}, [{"room": f"bench-{i}"}, {"room": f"bench-{i}"}])
+            for i in range(n_rooms)
+        ]
+
+
+@dataclass
+class Settings:
+    clients: int
+    rate: float
+    duration: float
+    saturate_duration: float
+    warmup: float
+    window: int
+    workers: int
+    drain: float
+    body_size: int
+    pin: bool
+    database_url: str | None
+    config: str | None
+    keep_tmp: bool
+
+
+# -- small helpers ----------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(sorted_values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return None
+    rank = max(0, min(len(sorted_values) - 1, round(pct / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[rank]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+                last = f"HTTP {resp.status}"
+        except (urllib.error.URLError, OSError) as exc:
+            last = str(exc)
+        time.sleep(0.2)
+    raise RuntimeError(f"server not healthy after {timeout:.0f}s: {last}")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def recv(conn: Connection, timeout: float, what: str) -> Any:
+    if not conn.poll(timeout):
+        raise RuntimeError(f"load worker gave no answer to {what} within {timeout:.0f}s")
+    return conn.recv()
+
+
+def sleep_until(wall: float) -> None:
+    delay = wall - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
+# -- one target ---------------------------------------------------------------------
+class Run:
+    """Everything for one target: server, workers, phases; always cleaned up."""
+
+    def __init__(self, target: Target, s: Settings) -> None:
+        self.target = target
+        self.s = s
+        self.n_rooms = s.clients // 3
+        self.tmpdir = Path(tempfile.mkdtemp(prefix=f"bench-{target.name}-"))
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.workers: list[tuple[mp.process.BaseProcess, Connection]] = []
+
+    def start_server(self) -> str:
+        port = free_port()
+        host = "127.0.0.1"
+        cmd = self.target.command(host, port, self.tmpdir)
+        log = open(self.tmpdir / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        if self.s.pin:
+            taskset = shutil.which("taskset")
+            if taskset is None:
+                raise RuntimeError("--pin needs taskset (util-linux)")
+            cmd = [taskset, "-c", "0", *cmd]  # taskset execs, so the pid stays the server's
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+        base = f"http://{host}:{port}"
+        wait_healthy(base, self.proc, timeout=60)
+        return base
+
+    def start_workers(self, base_url: str, specs: list[RoomSpec]) -> dict[str, Any]:
+        ctx = mp.get_context("spawn")
+        n = max(1, min(self.s.workers, len(specs)))
+        shares: list[list[RoomSpec]] = [specs[i::n] for i in range(n)]
+        for i in range(n):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=worker_main, args=(child, i, base_url), daemon=True)
+            proc.start()
+            if self.s.pin and os.cpu_count() and (os.cpu_count() or 1) > 1:
+                os.sched_setaffinity(proc.pid or 0, set(range(1, os.cpu_count() or 2)))
+            self.workers.append((proc, parent))
+        for (_, conn), share in zip(self.workers, shares, strict=True):
+            conn.send(("connect", share))
+        infos = [recv(conn, 120 + 0.2 * self.s.clients, "connect")[1] for _, conn in self.workers]
+        return {
+            "connected": sum(i["connected"] for i in infos),
+            "failed": sum(i["failed"] for i in infos),
+            "failures": [f for i in infos for f in i["failures"]][:5],
+            "seconds": max(i["seconds"] for i in infos),
+        }
+
+    def worker_cpu(self) -> float:
+        return sum(procstat.cpu_seconds(p.pid or 0, tree=False) for p, _ in self.workers)
+
+    def phase(self, params: PhaseParams) -> dict[str, Any]:
+        assert self.proc is not None
+        params.start_wall = time.time() + 0.5
+        for _, conn in self.workers:
+            conn.send(("phase", params))
+        sleep_until(params.start_wall)
+        cpu0, wcpu0, sys0 = (
+            procstat.cpu_seconds(self.proc.pid),
+            self.worker_cpu(),
+            procstat.system_cpu_ticks(),
+        )
+        sleep_until(params.start_wall + params.duration)
+        cpu1, wcpu1, sys1 = (
+            procstat.cpu_seconds(self.proc.pid),
+            self.worker_cpu(),
+            procstat.system_cpu_ticks(),
+        )
+        results = [
+            recv(conn, params.drain + ACK_GRACE + 30, f"phase {params.name}")[1] for _, conn in self.workers
+        ]
+        return summarize(params, results, cpu1 - cpu0, wcpu1 - wcpu0, sys0, sys1)
+
+    def execute(self) -> dict[str, Any]:
+        s = self.s
+        out: dict[str, Any] = {"target": self.target.name, "tmpdir": str(self.tmpdir)}
+        try:
+            started = time.perf_counter()
+            self.target.before_start(self.tmpdir, self.n_rooms)
+            base = self.start_server()
+            assert self.proc is not None
+            specs = asyncio.run(self.target.prepare(base, self.n_rooms))
+            out["setup_seconds"] = round(time.perf_counter() - started, 1)
+            time.sleep(1)
+            rss_before = procstat.rss_bytes(self.proc.pid)
+            conn_info = self.start_workers(base, specs)
+            out["connect"] = conn_info
+            time.sleep(1)
+            rss_connected = procstat.rss_bytes(self.proc.pid)
+            clients = max(1, conn_info["connected"])
+            out["clients"] = conn_info["connected"]
+            out["rss_before_mb"] = round(rss_before / 2**20, 1)
+            out["rss_connected_mb"] = round(rss_connected / 2**20, 1)
+            out["rss_per_client_kb"] = round((rss_connected - rss_before) / clients / 1024, 1)
+            per_sender = s.rate / len(specs)
+
+            def params(name: str, mode: str, duration: float) -> PhaseParams:
+                return PhaseParams(
+                    name=name,
+                    mode=mode,
+                    start_wall=0.0,
+                    duration=duration,
+                    rate_per_sender=per_sender,
+                    window=s.window,
+                    drain=s.drain,
+                    body_size=s.body_size,
+                )
+
+            if s.warmup > 0:
+                self.phase(params("warmup", "paced", s.warmup))
+            phases = {
+                "paced": self.phase(params("paced", "paced", s.duration)),
+                "saturate": self.phase(params("saturate", "saturate", s.saturate_duration)),
+            }
+            out["phases"] = phases
+            out["rss_after_mb"] = round(procstat.rss_bytes(self.proc.pid) / 2**20, 1)
+        except Exception as exc:  # noqa: BLE001 - reported per target, the other target still runs
+            out["error"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.cleanup(out)
+        return out
+
+    def cleanup(self, out: dict[str, Any]) -> None:
+        closed = []
+        for proc, conn in self.workers:
+            try:
+                conn.send(("close",))
+                closed.append(recv(conn, 30, "close")[1])
+            except (RuntimeError, OSError, EOFError):
+                pass
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=5)
+        out["unexpected_disconnects"] = sum(c.get("disconnects", 0) for c in closed)
+        if self.proc is not None:
+            stop_server(self.proc)
+            out["server_exit_code"] = self.proc.returncode
+            log = (self.tmpdir / "server.log").read_text(errors="replace").splitlines()
+            out["server_log_tail"] = log[-15:]
+            out["server_log_errors"] = sum(1 for line in log if "Traceback" in line or "ERROR" in line)
+        if not self.s.keep_tmp and "error" not in out:
+            for p in sorted(self.tmpdir.rglob("*"), reverse=True):
+                p.unlink() if p.is_file() or p.is_symlink() else p.rmdir()
+            self.tmpdir.rmdir()
+
+
+ACK_GRACE = 10.0
+
+
+def summarize(
+    params: PhaseParams,
+    results: list[dict[str, Any]],
+    server_cpu: float,
+    worker_cpu: float,
+    sys0: tuple[int, int],
+    sys1: tuple[int, int],
+) -> dict[str, Any]:
+    """Merge the workers' counts and turn them into rates, percentiles and CPU figures."""
+    total = {
+        k: sum(r[k] for r in results)
+        for k in (
+            "sent",
+            "send_failures",
+            "skipped",
+            "acked",
+            "acked_in_window",
+            "timeouts",
+            "deliveries",
+            "deliveries_in_window",
+            "expected_deliveries",
+            "lost",
+            "duplicates",
+            "unexpected",
+            "echoes",
+            "seq_gaps",
+            "disconnects",
+        )
+    }
+    errors: dict[str, int] = {}
+    for r in results:
+        for code, n in r["errors"].items():
+            errors[code] = errors.get(code, 0) + n
+    lat = sorted(x / 1e6 for r in results for x in r["latencies_ns"])
+    ack = sorted(x / 1e6 for r in results for x in r["ack_latencies_ns"])
+    d = params.duration
+    busy = (sys1[0] - sys0[0]) / max(1, sys1[1] - sys0[1])
+    cores = os.cpu_count() or 1
+
+    def r2(x: float | None) -> float | None:
+        return None if x is None else round(x, 2)
+
+    return {
+        "mode": params.mode,
+        "duration_s": d,
+        **total,
+        "errors": errors,
+        "error_count": sum(errors.values()) + total["timeouts"] + total["send_failures"],
+        "sent_per_s": round(total["sent"] / d, 1),
+        "acked_per_s": round(total["acked_in_window"] / d, 1),
+        "delivered_per_s": round(total["deliveries_in_window"] / d, 1),
+        "latency_ms": {
+            "p50": r2(percentile(lat, 50)),
+            "p95": r2(percentile(lat, 95)),
+            "p99": r2(percentile(lat, 99)),
+            "max": r2(lat[-1] if lat else None),
+        },
+        "ack_latency_ms": {
+            "p50": r2(percentile(ack, 50)),
+            "p95": r2(percentile(ack, 95)),
+            "p99": r2(percentile(ack, 99)),
+        },
+        "server_cpu_pct": round(100 * server_cpu / d, 1),
+        "server_cpu_ms_per_msg": r2(1000 * server_cpu / total["acked_in_window"])
+        if total["acked_in_window"]
+        else None,
+        "client_cpu_pct": round(100 * worker_cpu / d, 1),
+        "machine_busy_pct": round(100 * busy * cores, 1),  # 200 = both cores busy
+        "other_cpu_pct": round(max(0.0, 100 * busy * cores - 100 * (server_cpu + worker_cpu) / d), 1),
+    }
+
+
+# -- output -------------------------------------------------------------------------
+COLUMNS = [
+    ("target", 8),
+    ("phase", 8),
+    ("clients", 7),
+    ("sent/s", 8),
+    ("deliv/s", 8),
+    ("p50ms", 7),
+    ("p95ms", 7),
+    ("p99ms", 7),
+    ("ack99", 7),
+    ("cpu ms/msg", 10),
+    ("srv cpu%", 8),
+    ("cli cpu%", 8),
+    ("other%", 6),
+    ("rss/cli kB", 10),
+    ("errors", 6),
+    ("lost", 5),
+]
+
+
+def fmt(x: Any) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}"
+    return str(x)
+
+
+def print_table(results: dict[str, dict[str, Any]]) -> None:
+    print(" ".join(name.rjust(w) for name, w in COLUMNS))
+    for name, res in results.items():
+        if "error" in res:
+            print(f"{name:>8} FAILED: {res['error']}")
+            continue
+        for phase, p in res["phases"].items():
+            row = [
+                name,
+                phase,
+                res["clients"],
+                p["sent_per_s"],
+                p["delivered_per_s"],
+                p["latency_ms"]["p50"],
+                p["latency_ms"]["p95"],
+                p["latency_ms"]["p99"],
+                p["ack_latency_ms"]["p99"],
+                p["server_cpu_ms_per_msg"],
+                p["server_cpu_pct"],
+                p["client_cpu_pct"],
+                p["other_cpu_pct"],
+                res["rss_per_client_kb"],
+                p["error_count"],
+                p["lost"],
+            ]
+            print(" ".join(fmt(v).rjust(w) for v, (_, w) in zip(row, COLUMNS, strict=True)))
+        problems = {
+            k: v
+            for k, v in res["phases"]["saturate"].items()
+            if k in ("duplicates", "unexpected", "seq_gaps", "disconnects") and v
+        }
+        if problems or res["phases"]["paced"]["errors"] or res["phases"]["saturate"]["errors"]:
+            print(
+                f"{'':>8} {name}: errors paced={res['phases']['paced']['errors']} "
+                f"saturate={res['phases']['saturate']['errors']} other={problems}"
+            )
+
+
+def ratios(results: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    bare, lh = results.get("bare"), results.get("livehelp")
+    if not bare or not lh or "error" in bare or "error" in lh:
+        return None
+    b, l_ = bare["phases"]["saturate"], lh["phases"]["saturate"]
+    return {
+        "saturate_sent_ratio": round(l_["acked_per_s"] / b["acked_per_s"], 3) if b["acked_per_s"] else None,
+        "saturate_delivered_ratio": round(l_["delivered_per_s"] / b["delivered_per_s"], 3)
+        if b["delivered_per_s"]
+        else None,
+        "cpu_per_msg_ratio": round(l_["server_cpu_ms_per_msg"] / b["server_cpu_ms_per_msg"], 2)
+        if l_["server_cpu_ms_per_msg"] and b["server_cpu_ms_per_msg"]
+        else None,
+        "livehelp_paced_p99_ms": lh["phases"]["paced"]["latency_ms"]["p99"],
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--clients", type=int, default=1000, help="connected clients, in rooms of 3")
+    ap.add_argument("--rate", type=float, default=333, help="paced phase: total messages/s")
+    ap.add_argument("--duration", type=float, default=20, help="paced phase seconds")
+    ap.add_argument("--saturate-duration", type=float, default=15, help="saturating phase seconds")
+    ap.add_argument("--warmup", type=float, default=2, help="unreported paced seconds first")
+    ap.add_argument("--window", type=int, default=1, help="saturate: messages in flight per sender")
+    ap.add_argument("--workers", type=int, default=2, help="load generator processes")
+    ap.add_argument("--drain", type=float, default=10, help="max seconds to wait for stragglers")
+    ap.add_argument("--body-size", type=int, default=64, help="message body characters")
+    ap.add_argument("--target", choices=("both", *TARGETS), default="both")
+    ap.add_argument("--database-url", help="livehelp: database URL (default: SQLite in a temp dir)")
+    ap.add_argument("--config", help="livehelp: config.yaml to serve with (default: a generated one)")
+    ap.add_argument(
+        "--bare-gc",
+        choices=("default", "tuned", "off"),
+        default="default",
+        help="garbage collector setting of the bare server",
+    )
+    ap.add_argument("--pin", action="store_true", help="pin the server to CPU 0, load workers to the rest")
+    ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--keep-tmp", action="store_true", help="keep the temp dir (server log, database)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 30 clients, short phases")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.clients, args.rate, args.duration, args.saturate_duration = 30, 30, 3, 3
+        args.warmup, args.workers, args.drain = 0.5, 1, 5
+    if args.clients < 3:
+        ap.error("--clients must be at least 3")
+    if args.rate <= 0 or args.duration <= 0 or args.saturate_duration <= 0:
+        ap.error("--rate and durations must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = Settings(
+        clients=args.clients - args.clients % 3,
+        rate=args.rate,
+        duration=args.duration,
+        saturate_duration=args.saturate_duration,
+        warmup=args.warmup,
+        window=args.window,
+        workers=args.workers,
+        drain=args.drain,
+        body_size=args.body_size,
+        pin=args.pin,
+        database_url=args.database_url,
+        config=args.config,
+        keep_tmp=args.keep_tmp,
+    )
+    names = TARGETS if args.target == "both" else (args.target,)
+    results: dict[str, dict[str, Any]] = {}
+    for name in names:
+        if name == "bare":
+            target: Target = BareTarget(args.bare_gc)
+        else:
+            from bench.livehelp_setup import LivehelpTarget
+
+            target = LivehelpTarget(database_url=settings.database_url, config=settings.config)
+        print(f"# {name}: {settings.clients} clients, starting...", file=sys.stderr, flush=True)
+        results[name] = Run(target, settings).execute()
+    print(
+        f"# {platform.node()} cores={os.cpu_count()} load={os.getloadavg()[0]:.2f} "
+        f"clients={settings.clients} rate={settings.rate}/s paced={settings.duration}s "
+        f"saturate={settings.saturate_duration}s window={settings.window} workers={settings.workers}"
+    )
+    print_table(results)
+    ratio = ratios(results)
+    if ratio:
+        print(
+            f"livehelp/bare saturating sends/s: {ratio['saturate_sent_ratio']} (goal >= 0.5); "
+            f"deliveries/s: {ratio['saturate_delivered_ratio']}; CPU/msg: {ratio['cpu_per_msg_ratio']}x; "
+            f"livehelp paced p99: {ratio['livehelp_paced_p99_ms']} ms (goal < 50)"
+        )
+    if args.json:
+        doc = {
+            "settings": asdict(settings),
+            "machine": {
+                "cores": os.cpu_count(),
+                "loadavg": os.getloadavg(),
+                "python": platform.python_version(),
+            },
+            "targets": results,
+            "ratio": ratio,
+        }
+        Path(args.json).write_text(json.dumps(doc, indent=2))
+    return 1 if any("error" in r for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
