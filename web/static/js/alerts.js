@@ -1,0 +1,102 @@
+// Getting staff attention: a short tone (WebAudio, no sound files needed), a browser notification
+// when permitted, a count in the tab title, and a banner that stays until someone dismisses it.
+
+import { el, liveRegion } from './dom.js';
+
+let audioCtx = null;
+
+/** Call from a user gesture (login click) so browsers allow sound later. */
+export function unlockAudio() {
+  try {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    if (!audioCtx) audioCtx = new Ctx();
+    if (audioCtx.state === 'suspended') audioCtx.resume();
+  } catch (_) { /* no audio */ }
+}
+
+/** Play a tone pattern: 'request' (two rising notes) or 'urgent' (three sharp beeps). */
+export function beep(pattern = 'request') {
+  try {
+    if (!audioCtx) unlockAudio();
+    if (!audioCtx) return;
+    const notes = pattern === 'urgent' ? [[880, 0], [880, 0.22], [880, 0.44]] : [[660, 0], [880, 0.18]];
+    const t0 = audioCtx.currentTime + 0.01;
+    for (const [freq, at] of notes) {
+      const osc = audioCtx.createOscillator();
+      const gain = audioCtx.createGain();
+      osc.type = pattern === 'urgent' ? 'square' : 'sine';
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, t0 + at);
+      gain.gain.exponentialRampToValueAtTime(0.2, t0 + at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t0 + at + 0.16);
+      osc.connect(gain).connect(audioCtx.destination);
+      osc.start(t0 + at);
+      osc.stop(t0 + at + 0.18);
+    }
+  } catch (_) { /* sound is a bonus */ }
+}
+
+export function notificationsSupported() { return 'Notification' in window; }
+
+export async function askNotificationPermission() {
+  if (!notificationsSupported()) return 'unsupported';
+  if (Notification.permission === 'default') {
+    try { return await Notification.requestPermission(); } catch (_) { return 'denied'; }
+  }
+  return Notification.permission;
+}
+
+export function notify(title, body, tag) {
+  if (!notificationsSupported() || Notification.permission !== 'granted') return;
+  if (document.visibilityState === 'visible' && document.hasFocus()) return;
+  try {
+    const n = new Notification(title, { body, tag, renotify: !!tag });
+    n.onclick = () => { window.focus(); n.close(); };
+  } catch (_) { /* some browsers only allow notifications from a service worker */ }
+}
+
+/** Keeps "(N) Base title" in the tab title. */
+export class TitleCounter {
+  constructor(base) { this.base = base; this.count = 0; this.render(); }
+  set(n) { this.count = Math.max(0, n); this.render(); }
+  render() { document.title = this.count > 0 ? `(${this.count}) ${this.base}` : this.base; }
+}
+
+/**
+ * A stack of alert banners (role="alert") that stay until dismissed; urgent ones beep and flash.
+ * @param {HTMLElement} container
+ */
+export class AlertStack {
+  constructor(container) {
+    this.container = container;
+    this.announce = liveRegion('sr-alerts', 'assertive');
+  }
+
+  push({ title, text, kind = 'info', actions = [], key }) {
+    if (key) {
+      const old = this.container.querySelector(`[data-key="${CSS.escape(key)}"]`);
+      if (old) old.remove();
+    }
+    const dismiss = el('button', { type: 'button', class: 'alert-dismiss', text: 'Dismiss', attrs: { 'aria-label': `Dismiss alert: ${title}` } });
+    const box = el('div', { class: ['alert', `alert-${kind}`], dataset: key ? { key } : {}, attrs: { role: 'alert' } },
+      el('strong', { class: 'alert-title', text: title }),
+      text ? el('span', { class: 'alert-text', text }) : null,
+      el('span', { class: 'alert-actions' }, ...actions.map((a) => el('button', {
+        type: 'button', class: 'button-small', text: a.label,
+        on: { click: () => { a.run(); if (a.dismiss !== false) box.remove(); } },
+      })), dismiss),
+    );
+    dismiss.addEventListener('click', () => box.remove());
+    this.container.prepend(box);
+    if (kind === 'urgent') beep('urgent');
+    return box;
+  }
+}
+
+export const ALERT_TEXT = {
+  personal_escalation: ['Personal escalation', 'A staff member flagged a case that needs a monitor now.'],
+  sla_breach: ['Response goal missed', 'A requester has waited longer than the response goal.'],
+  blocker: ['Blocker', 'A case is blocked and needs attention.'],
+  expert_mention: ['Expert needed', 'Your expert team was asked to help on a case.'],
+};

@@ -1,0 +1,109 @@
+// Small DOM helpers. Every user-supplied string goes through textContent (never innerHTML),
+// so a message body like "<script>" is shown as the characters it is.
+
+/**
+ * Create an element. `props` may hold: class, text, attrs (object), on (object of listeners),
+ * dataset (object), and any plain DOM property (e.g. type, value, disabled, hidden).
+ * Children may be nodes, strings (added as text nodes), arrays, or null/false (skipped).
+ */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === undefined || value === null) continue;
+    if (key === 'class') node.className = Array.isArray(value) ? value.filter(Boolean).join(' ') : value;
+    else if (key === 'text') node.textContent = String(value);
+    else if (key === 'attrs') for (const [a, v] of Object.entries(value)) { if (v !== null && v !== undefined && v !== false) node.setAttribute(a, v === true ? '' : String(v)); }
+    else if (key === 'on') for (const [ev, fn] of Object.entries(value)) node.addEventListener(ev, fn);
+    else if (key === 'dataset') Object.assign(node.dataset, value);
+    else node[key] = value;
+  }
+  append(node, children);
+  return node;
+}
+
+export function append(node, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function clear(node) {
+  while (node.firstChild) node.firstChild.remove();
+  return node;
+}
+
+export function $(selector, root = document) { return root.querySelector(selector); }
+export function $$(selector, root = document) { return Array.from(root.querySelectorAll(selector)); }
+
+export function show(node, visible = true) { if (node) node.hidden = !visible; }
+
+/** "14:03" in the viewer's local time, from a UTC ISO string. */
+export function clock(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** Human duration: 45 s, 3 min, 1 h 05 min. */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return '';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+export function secondsSince(iso, now = Date.now()) {
+  if (!iso) return null;
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) return null;
+  return (now - t) / 1000;
+}
+
+export function bytes(n) {
+  if (n === null || n === undefined) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function errorText(err) {
+  if (!err) return 'Something went wrong.';
+  if (typeof err === 'string') return err;
+  if (err.message) return err.message;
+  if (err.code) return err.code;
+  return 'Something went wrong.';
+}
+
+/** A visually hidden live region for screen readers; returns announce(text). */
+export function liveRegion(id = 'sr-live', politeness = 'polite') {
+  let region = document.getElementById(id);
+  if (!region) {
+    region = el('div', { id, class: 'sr-only', attrs: { 'aria-live': politeness, 'aria-atomic': 'false', role: politeness === 'assertive' ? 'alert' : 'log' } });
+    document.body.append(region);
+  }
+  return (text) => {
+    const line = el('p', { text });
+    region.append(line);
+    while (region.childNodes.length > 5) region.firstChild.remove();
+  };
+}
+
+/** Save a Blob as a file via a temporary object URL (works under a strict CSP). */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = el('a', { href: url, download: filename, class: 'sr-only' });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(url); a.remove(); }, 1000);
+}
+
+export function newClientId() {
+  if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
+  return `c-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}

@@ -1,0 +1,152 @@
+// A room's message log, shared by every view. Kinds look different on purpose: a whisper or a note
+// is something the requester never sees, and staff must be able to tell that at a glance.
+
+import { el, clear, clock, bytes, errorText, saveBlob } from './dom.js';
+import { downloadFile } from './api.js';
+
+const KIND_LABEL = {
+  whisper: 'Whisper (staff only)',
+  note: 'Note (staff only)',
+};
+
+const STAFF_ROLES = ['admin', 'monitor', 'helper', 'trainee'];
+
+function roleBadge(sender) {
+  const roles = (sender && sender.roles) || [];
+  const top = STAFF_ROLES.find((r) => roles.includes(r));
+  return top ? el('span', { class: `badge role-${top}`, text: top }) : null;
+}
+
+export class MessageLog {
+  /**
+   * @param {HTMLElement} container where the list goes
+   * @param {{me?: object, token?: () => string, announce?: (text: string) => void, label?: string, showStaffKinds?: boolean}} opts
+   */
+  constructor(container, opts = {}) {
+    this.opts = opts;
+    this.bySeq = new Map();
+    this.list = el('ol', {
+      class: 'messages',
+      tabIndex: 0,
+      attrs: { role: 'log', 'aria-label': opts.label || 'Messages', 'aria-live': 'off' },
+    });
+    this.empty = el('p', { class: 'messages-empty muted', text: opts.emptyText || 'No messages yet.' });
+    clear(container).append(this.empty, this.list);
+    this.container = container;
+  }
+
+  /** Add messages (history or live). `live` ones are announced to screen readers. */
+  add(messages, { live = false } = {}) {
+    const arr = Array.isArray(messages) ? messages : [messages];
+    let added = 0;
+    for (const m of arr) {
+      if (!m || typeof m.seq !== 'number') continue;
+      const existing = this.bySeq.get(m.seq);
+      const node = this.render(m);
+      if (existing) {
+        existing.node.replaceWith(node);
+        this.bySeq.set(m.seq, { message: m, node });
+        continue;
+      }
+      // Insert in seq order (almost always at the end).
+      let before = null;
+      for (const [seq, entry] of this.bySeq) {
+        if (seq > m.seq && (!before || seq < before.seq)) before = { seq, node: entry.node };
+      }
+      const atBottom = this.isAtBottom();
+      if (before) this.list.insertBefore(node, before.node);
+      else this.list.append(node);
+      this.bySeq.set(m.seq, { message: m, node });
+      added += 1;
+      if (live && this.opts.announce) this.opts.announce(this.spoken(m));
+      if (atBottom || live) this.scrollToEnd();
+    }
+    this.empty.hidden = this.bySeq.size > 0;
+    return added;
+  }
+
+  lastSeq() {
+    let max = 0;
+    for (const seq of this.bySeq.keys()) max = Math.max(max, seq);
+    return max;
+  }
+
+  isAtBottom() {
+    const c = this.list;
+    return c.scrollHeight - c.scrollTop - c.clientHeight < 40;
+  }
+
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  spoken(m) {
+    const who = (m.sender && m.sender.display_name) || 'System';
+    const body = this.bodyText(m);
+    if (m.kind === 'system') return body;
+    if (m.kind === 'whisper') return `Whisper from ${who}: ${body}`;
+    if (m.kind === 'note') return `Note from ${who}: ${body}`;
+    return `${who}: ${body}`;
+  }
+
+  bodyText(m) {
+    if (m.purged) return 'This message was removed under the retention policy.';
+    if (m.body === null || m.body === undefined) {
+      return m.sensitive ? 'Private message: only the requester and assigned staff can see it.' : '';
+    }
+    return String(m.body);
+  }
+
+  render(m) {
+    const kind = ['chat', 'whisper', 'note', 'system'].includes(m.kind) ? m.kind : 'chat';
+    const mine = this.opts.me && m.sender && m.sender.id === this.opts.me.id;
+    const body = this.bodyText(m);
+    const isAction = kind === 'chat' && typeof m.body === 'string' && m.body.startsWith('/me ');
+    const li = el('li', {
+      class: ['msg', `msg-${kind}`, mine && 'msg-mine', m.sensitive && 'msg-sensitive', m.purged && 'msg-purged', isAction && 'msg-action'],
+      dataset: { seq: String(m.seq), kind },
+    });
+    if (kind === 'system') {
+      li.append(el('span', { class: 'msg-body', text: body }), ' ', el('time', { class: 'msg-time', dateTime: m.created_at || '', text: clock(m.created_at) }));
+      return li;
+    }
+    const who = (m.sender && m.sender.display_name) || 'Unknown';
+    const head = el('div', { class: 'msg-head' },
+      KIND_LABEL[kind] ? el('span', { class: `kind-tag kind-${kind}`, text: KIND_LABEL[kind] }) : null,
+      el('span', { class: 'msg-sender', text: who }),
+      roleBadge(m.sender),
+      m.sensitive ? el('span', { class: 'badge badge-private', text: 'private', attrs: { title: 'Visible only to the requester, the assigned staff and monitors' } }) : null,
+      el('time', { class: 'msg-time', dateTime: m.created_at || '', text: clock(m.created_at) }),
+    );
+    let bodyNode;
+    if (isAction) bodyNode = el('div', { class: 'msg-body', text: `* ${who} ${m.body.slice(4)}` });
+    else bodyNode = el('div', { class: 'msg-body', text: body });
+    li.append(head, bodyNode);
+    const att = m.attachment || (m.attachments && m.attachments[0]);
+    if (att && !m.purged) li.append(this.attachmentNode(att));
+    return li;
+  }
+
+  attachmentNode(att) {
+    const label = `Download ${att.name || 'attachment'}${att.size ? ` (${bytes(att.size)})` : ''}`;
+    const status = el('span', { class: 'muted', attrs: { role: 'status' } });
+    const btn = el('button', {
+      type: 'button',
+      class: 'link-button attachment',
+      text: label,
+      on: {
+        click: async () => {
+          status.textContent = '';
+          try {
+            const token = this.opts.token ? this.opts.token() : null;
+            const { blob, name } = await downloadFile(`/api/attachments/${encodeURIComponent(att.id)}`, token, att.name || 'attachment');
+            saveBlob(blob, name);
+          } catch (e) {
+            status.textContent = ` ${errorText(e)}`;
+          }
+        },
+      },
+    });
+    return el('div', { class: 'msg-attachment' }, btn, status);
+  }
+}

@@ -1,0 +1,211 @@
+// Monitor dashboard (/monitor): every live case with state, participants and waiting time against
+// the response goal (colour as it nears the limit), supervision load; take over, whisper, re-queue.
+
+import { $, el, show, duration, secondsSince, errorText } from './dom.js';
+import { api } from './api.js';
+import { EV } from './socket.js';
+import { startStaffPage } from './staff.js';
+import { formDialog } from './dialogs.js';
+import { beep, TitleCounter } from './alerts.js';
+
+const LIVE = ['queued', 'active', 'on_hold', 'escalated'];
+const DEFAULT_GOAL = 120;
+
+const state = { ctx: null, cases: new Map(), goal: DEFAULT_GOAL, overview: null, title: new TitleCounter('livehelp monitor'), breached: new Set() };
+
+const conn = () => state.ctx.conn;
+const me = () => state.ctx.session.account;
+const name = (p) => (p && p.display_name) || '';
+
+async function load() {
+  const err = $('#overview-error');
+  err.hidden = true;
+  try {
+    const ack = await conn().call(EV.MONITOR_OVERVIEW, {});
+    state.overview = ack;
+    state.goal = ack.response_goal_seconds || (ack.goals && ack.goals.response_seconds) || state.goal;
+    state.cases.clear();
+    for (const c of ack.cases || []) state.cases.set(c.id, c);
+  } catch (e) {
+    // Fall back to what the contract guarantees: the queue plus the case listing.
+    state.overview = null;
+    try {
+      const q = await conn().call(EV.QUEUE_LIST, {});
+      state.cases.clear();
+      for (const c of q.cases || []) state.cases.set(c.id, c);
+      for (const status of ['active', 'on_hold', 'escalated']) {
+        try {
+          const data = await api.get(`/api/cases?status=${status}`, state.ctx.session.token);
+          for (const c of data.cases || []) state.cases.set(c.id, c);
+        } catch (_) { /* ignore */ }
+      }
+    } catch (e2) {
+      err.textContent = `Could not load live cases: ${errorText(e)}`;
+      err.hidden = false;
+    }
+  }
+  render();
+}
+
+/** Seconds the requester has waited for a first response (still waiting, or how long it took). */
+function waitOf(c) {
+  if (typeof c.waiting_seconds === 'number') return { seconds: c.waiting_seconds, still: !c.first_response_at };
+  if (c.first_response_at && c.created_at) {
+    return { seconds: (new Date(c.first_response_at) - new Date(c.created_at)) / 1000, still: false };
+  }
+  return { seconds: secondsSince(c.created_at), still: true };
+}
+
+function waitClass(seconds, goal) {
+  if (seconds === null) return '';
+  const r = seconds / goal;
+  if (r >= 1) return 'wait-over';
+  if (r >= 0.75) return 'wait-near';
+  return 'wait-ok';
+}
+
+function render() {
+  const cases = Array.from(state.cases.values()).filter((c) => LIVE.includes(c.status))
+    .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+  const goal = state.goal;
+  const body = $('#cases-body');
+  let breaches = 0;
+  body.replaceChildren(...cases.map((c) => {
+    const w = waitOf(c);
+    const cls = waitClass(w.seconds, c.response_goal_seconds || goal);
+    if (cls === 'wait-over' && w.still) {
+      breaches += 1;
+      if (!state.breached.has(c.id)) { state.breached.add(c.id); beep('urgent'); }
+    }
+    const staff = [];
+    if (c.helper) staff.push(`helper ${name(c.helper)}`);
+    if (c.trainee) staff.push(`trainee ${name(c.trainee)}`);
+    if (c.monitor) staff.push(`monitor ${name(c.monitor)}`);
+    const waitText = w.seconds === null ? '' : `${duration(w.seconds)} / ${duration(c.response_goal_seconds || goal)}${w.still ? ' (waiting)' : ' (answered)'}`;
+    return el('tr', { dataset: { caseId: String(c.id) } },
+      el('th', { scope: 'row' }, el('a', { href: `/console#case=${encodeURIComponent(c.id)}`, text: `#${c.id}` }), ' ', el('span', { text: c.topic || '' })),
+      el('td', {}, el('span', { class: `chip chip-${c.status}`, text: c.status.replace('_', ' ') }), c.priority ? el('span', { class: 'chip chip-priority', text: c.priority }) : null, c.route ? el('span', { class: 'chip', text: c.route }) : null),
+      el('td', { text: name(c.requester) }),
+      el('td', { text: staff.join(', ') || '—' }),
+      el('td', { class: cls, text: waitText }),
+      el('td', {}, el('div', { class: 'row-actions' }, ...actionsFor(c))));
+  }));
+  show($('#cases-empty'), cases.length === 0);
+  const queued = cases.filter((c) => c.status === 'queued').length;
+  const supervised = cases.filter((c) => c.monitor).length;
+  const stats = [
+    ['Live cases', cases.length], ['Waiting in queue', queued], ['Over the response goal', breaches],
+    ['Supervised', supervised], ['Response goal', duration(goal)],
+  ];
+  if (state.overview && typeof state.overview.on_duty === 'object' && state.overview.on_duty) {
+    for (const [k, v] of Object.entries(state.overview.on_duty)) stats.push([`On duty: ${k}`, v]);
+  }
+  $('#summary').replaceChildren(...stats.map(([k, v]) => el('div', { class: 'stat' }, el('strong', { text: String(v) }), el('span', { text: k }))));
+  state.title.set(breaches || queued);
+  renderLoad(cases);
+}
+
+function renderLoad(cases) {
+  const byMonitor = new Map();
+  for (const c of cases) {
+    if (!c.monitor) continue;
+    const key = c.monitor.id;
+    const entry = byMonitor.get(key) || { monitor: c.monitor, cases: 0, trainees: new Set() };
+    entry.cases += 1;
+    if (c.trainee) entry.trainees.add(name(c.trainee));
+    byMonitor.set(key, entry);
+  }
+  const fromServer = state.overview && Array.isArray(state.overview.supervision) ? state.overview.supervision : null;
+  const rows = fromServer
+    ? fromServer.map((s) => [name(s.monitor) || s.display_name || String(s.monitor_id), s.cases ?? s.count ?? 0, (s.trainees || []).map((t) => name(t) || t).join(', ')])
+    : Array.from(byMonitor.values()).map((e) => [name(e.monitor), e.cases, Array.from(e.trainees).join(', ')]);
+  $('#load-body').replaceChildren(...rows.map(([m, n, t]) => el('tr', {}, el('td', { text: m }), el('td', { text: String(n) }), el('td', { text: t || '—' }))));
+  show($('#load-empty'), rows.length === 0);
+}
+
+function actionsFor(c) {
+  const btn = (label, fn, cls = '') => el('button', {
+    type: 'button', class: `button-small ${cls}`, text: label, attrs: { 'aria-label': `${label}: case ${c.id}` },
+    on: { click: async () => { try { await fn(); } catch (e) { state.ctx.alerts.push({ title: `${label} failed on case #${c.id}`, text: errorText(e), kind: 'warning' }); } } },
+  });
+  const out = [];
+  const mine = c.monitor && String(c.monitor.id) === String(me().id);
+  if (!mine) out.push(btn('Supervise', () => call(EV.CASE_SUPERVISE, { case_id: c.id })));
+  if (c.status !== 'queued') out.push(btn('Take over', () => takeOver(c), 'button-primary'));
+  else out.push(btn('Claim', () => call(EV.CASE_CLAIM, { case_id: c.id }), 'button-primary'));
+  if (c.status !== 'queued') out.push(btn('Whisper…', () => whisper(c)));
+  if (c.status !== 'queued') out.push(btn('Re-queue…', () => requeue(c)));
+  out.push(el('a', { class: 'button-small', href: `/console#case=${encodeURIComponent(c.id)}`, text: 'Open' }));
+  return out;
+}
+
+async function call(event, payload) {
+  const ack = await conn().call(event, payload);
+  if (ack.case) state.cases.set(ack.case.id, { ...(state.cases.get(ack.case.id) || {}), ...ack.case });
+  render();
+  return ack;
+}
+
+async function takeOver(c) {
+  const values = await formDialog({
+    title: `Take over case #${c.id}`,
+    intro: `The case moves to you${c.helper ? ` from ${name(c.helper)}` : ''}; the log goes with it.`,
+    fields: [{ name: 'note', label: 'Note for the staff (optional)', type: 'textarea' }],
+    submitLabel: 'Take over',
+    onSubmit: async (v) => call(EV.CASE_TRANSFER, { case_id: c.id, to_account_id: me().id, note: v.note || 'Taken over by a monitor' }),
+  });
+  if (values) state.ctx.announce(`You took over case ${c.id}.`);
+}
+
+async function whisper(c) {
+  await formDialog({
+    title: `Whisper in case #${c.id}`,
+    intro: 'Staff in the case see it; the requester never does.',
+    fields: [{ name: 'body', label: 'Whisper', type: 'textarea', required: true }],
+    submitLabel: 'Whisper',
+    onSubmit: async (v) => {
+      try { await conn().call(EV.CASE_SHADOW, { case_id: c.id }); } catch (_) { /* monitors may already be in the room */ }
+      const clientId = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : `w-${Date.now()}`;
+      await conn().call(EV.MESSAGE_SEND, { room_id: c.room_id, body: v.body, kind: 'whisper', client_id: clientId });
+      state.ctx.announce('Whisper sent.');
+    },
+  });
+}
+
+async function requeue(c) {
+  await formDialog({
+    title: `Re-queue case #${c.id}`,
+    intro: 'The case goes back to the queue with its history; the next helper to claim it takes it.',
+    fields: [
+      { name: 'queue', label: 'Queue', value: c.queue || c.topic || 'general', required: true },
+      { name: 'note', label: 'Note (staff only)', type: 'textarea' },
+    ],
+    submitLabel: 'Re-queue',
+    onSubmit: async (v) => call(EV.CASE_TRANSFER, { case_id: c.id, queue: v.queue, note: v.note || 'Re-queued by a monitor' }),
+  });
+}
+
+async function onReady(ctx) {
+  state.ctx = ctx;
+  ctx.openCase = (id) => { location.href = `/console#case=${encodeURIComponent(id)}`; };
+  const c = conn();
+  c.on(EV.CASE_UPDATED, (data) => {
+    const k = data && (data.case || data);
+    if (!k || k.id === undefined) return;
+    state.cases.set(k.id, { ...(state.cases.get(k.id) || {}), ...k });
+    render();
+  });
+  c.on(EV.QUEUE_ALERT, (data) => {
+    const k = data && (data.case || data);
+    if (!k || k.id === undefined) return;
+    if (!state.cases.has(k.id)) beep('request');
+    state.cases.set(k.id, { status: 'queued', ...(state.cases.get(k.id) || {}), ...k });
+    render();
+  });
+  c.onReconnect(load);
+  await load();
+  setInterval(render, 5000);
+  setInterval(load, 30000);
+}
+
+startStaffPage({ onReady, requireRoles: ['monitor', 'admin'], title: 'livehelp monitor' });

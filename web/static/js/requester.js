@@ -1,0 +1,326 @@
+// Requester widget (/): ask, wait in the queue, chat, upload privately, download the transcript.
+// The token and case live in localStorage so a reload (or a lost network) resumes the same case.
+
+import { $, el, show, duration, errorText, liveRegion, saveBlob } from './dom.js';
+import { api, loadSession, saveSession, guestLogin, downloadFile } from './api.js';
+import { Connection, EV } from './socket.js';
+import { MessageLog } from './messages.js';
+import { Outbox } from './outbox.js';
+
+const announce = liveRegion('sr-live', 'polite');
+
+const state = {
+  session: loadSession('requester'), // {token, account, case, room_id, position, expected_wait_seconds}
+  status: null,
+  conn: null,
+  log: null,
+  outbox: null,
+};
+
+function save() { saveSession('requester', state.session); }
+
+function setConn(stateName, detail) {
+  const node = $('#conn-status');
+  node.className = `conn-status conn-${stateName}`;
+  node.textContent = stateName === 'online' ? 'Connected' : (detail || 'Offline');
+}
+
+function showError(id, err) {
+  const node = $(id);
+  node.textContent = err ? errorText(err) : '';
+  show(node, !!err);
+}
+
+// ---- start form -----------------------------------------------------------------------------
+
+async function loadStatus() {
+  try {
+    state.status = await api.get('/api/status');
+  } catch (_) {
+    state.status = null;
+  }
+  return state.status;
+}
+
+function renderStart() {
+  show($('#loading'), false);
+  show($('#chat'), false);
+  show($('#start'), true);
+  const st = state.status;
+  const offDuty = st && st.on_duty === false;
+  show($('#duty-notice'), offDuty);
+  show($('#duty-ok'), !!(st && st.on_duty === true));
+  $('#start-submit').textContent = offDuty ? 'Leave a message' : 'Ask for help';
+  const topics = (st && Array.isArray(st.topics)) ? st.topics : [];
+  const select = $('#topic');
+  select.replaceChildren(...topics.map((t) => {
+    const name = typeof t === 'string' ? t : t.name;
+    const label = typeof t === 'string' ? t : (t.label || t.name);
+    return el('option', { value: name, text: label });
+  }));
+  show($('#topic-row'), topics.length > 1);
+  const last = state.session && state.session.account && state.session.account.display_name;
+  if (last && !$('#name').value) $('#name').value = last;
+  ($('#name').value ? $('#question') : $('#name')).focus();
+}
+
+async function onStart(ev) {
+  ev.preventDefault();
+  const name = $('#name').value.trim();
+  const body = $('#question').value.trim();
+  if (!name) { showError('#start-error', 'Please enter your name.'); $('#name').focus(); return; }
+  if (!body) { showError('#start-error', 'Please type your question.'); $('#question').focus(); return; }
+  showError('#start-error', null);
+  const button = $('#start-submit');
+  button.disabled = true;
+  try {
+    let token = state.session && state.session.token;
+    let account = state.session && state.session.account;
+    if (!token || !account || account.display_name !== name) {
+      const guest = await guestLogin(name);
+      token = guest.token;
+      account = guest.account;
+    }
+    state.session = { token, account };
+    save();
+    if (!state.conn || state.conn.token !== token) await connect();
+    const topicSelect = $('#topic');
+    const topic = topicSelect.value || (state.status && state.status.default_topic) || 'general';
+    const ack = await state.conn.call(EV.HELP_REQUEST, { topic, body });
+    state.session.case = ack.case;
+    state.session.room_id = (ack.room && ack.room.id) || (ack.case && ack.case.room_id);
+    state.session.position = ack.position ?? null;
+    state.session.expected_wait_seconds = ack.expected_wait_seconds ?? null;
+    state.session.question = body;
+    save();
+    $('#question').value = '';
+    await openChat();
+  } catch (e) {
+    showError('#start-error', e);
+    if (e.code === 'unauthenticated') { state.session = null; save(); }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- connection -----------------------------------------------------------------------------
+
+async function connect() {
+  if (state.conn) state.conn.disconnect();
+  const conn = new Connection(state.session.token, { onStatus: setConn });
+  state.conn = conn;
+  conn.on(EV.MESSAGE, (m) => {
+    if (state.log && state.session && m.room_id === state.session.room_id) {
+      state.log.add(m, { live: true });
+      if (m.sender && state.session.account && m.sender.id !== state.session.account.id && document.hidden) {
+        document.title = 'New message · Live help';
+      }
+    }
+  });
+  conn.on(EV.CASE_UPDATED, (data) => {
+    const c = data && (data.case || data);
+    if (c && state.session && state.session.case && c.id === state.session.case.id) {
+      const before = state.session.case;
+      state.session.case = { ...before, ...c };
+      if (c.status !== 'queued') { state.session.position = null; }
+      save();
+      renderCaseStatus(before);
+    }
+  });
+  conn.on(EV.QUEUE_POSITION, (p) => {
+    if (p && state.session && state.session.case && p.case_id === state.session.case.id) {
+      state.session.position = p.position;
+      state.session.expected_wait_seconds = p.expected_wait_seconds;
+      save();
+      renderCaseStatus();
+    }
+  });
+  conn.onReconnect(async () => {
+    await refreshCase();
+  });
+  await conn.connect();
+}
+
+async function refreshCase() {
+  const c = state.session && state.session.case;
+  if (!c) return;
+  try {
+    const data = await api.get(`/api/cases/${encodeURIComponent(c.id)}`, state.session.token);
+    if (data && data.case) {
+      state.session.case = { ...c, ...data.case };
+      if (typeof data.position === 'number') state.session.position = data.position;
+      if (data.expected_wait_seconds !== undefined) state.session.expected_wait_seconds = data.expected_wait_seconds;
+      save();
+      renderCaseStatus();
+    }
+  } catch (_) { /* requesters may not be allowed this route; case.updated keeps us current */ }
+}
+
+// ---- chat -----------------------------------------------------------------------------------
+
+async function openChat() {
+  show($('#loading'), false);
+  show($('#start'), false);
+  show($('#chat'), true);
+  document.title = 'Live help';
+  const roomId = state.session.room_id;
+  state.log = new MessageLog($('#log'), {
+    me: state.session.account,
+    token: () => state.session && state.session.token,
+    announce,
+    label: 'Chat messages',
+    emptyText: 'Your question has been sent.',
+  });
+  state.outbox = new Outbox(state.conn, (m) => state.log.add(m));
+  try {
+    const ack = await state.conn.call(EV.ROOM_HISTORY, { room_id: roomId, limit: 500 });
+    const msgs = state.conn.ingest(ack.messages || [], roomId);
+    state.log.add(msgs);
+    state.log.scrollToEnd();
+  } catch (e) {
+    state.conn.track(roomId, 0);
+    showError('#composer-error', e);
+  }
+  renderCaseStatus();
+  await refreshCase();
+  $('#body').focus();
+}
+
+const STATUS_TEXT = {
+  active: 'You are chatting with a helper.',
+  on_hold: 'Your helper put this chat on hold for a moment. Please keep this page open; they will be right back.',
+  escalated: 'Your question has been passed to a specialist team. Someone from that team will reply here; you can keep this page open or come back later.',
+  resolved: 'This chat is closed. Thank you! You can download the transcript below.',
+  abandoned: 'This request was closed before anyone answered it.',
+};
+
+function renderCaseStatus(before) {
+  const c = state.session && state.session.case;
+  const box = $('#case-status');
+  if (!c) { box.textContent = ''; return; }
+  const parts = [];
+  const offDuty = state.status && state.status.on_duty === false;
+  if (c.status === 'queued') {
+    if (offDuty) parts.push('Nobody is on duty right now. Your message is saved and will be answered here when someone is back.');
+    else parts.push('Waiting for a helper.');
+    if (typeof state.session.position === 'number') parts.push(`You are number ${state.session.position} in the queue.`);
+    if (typeof state.session.expected_wait_seconds === 'number' && state.session.expected_wait_seconds > 0) {
+      parts.push(`Expected wait: about ${duration(state.session.expected_wait_seconds)}.`);
+    }
+  } else if (c.status === 'active' && c.helper) {
+    parts.push(`You are chatting with ${c.helper.display_name}.`);
+  } else if (STATUS_TEXT[c.status]) {
+    parts.push(STATUS_TEXT[c.status]);
+  }
+  box.textContent = parts.join(' ');
+  box.className = `case-status status-${c.status}`;
+  if (before && before.status !== c.status) {
+    if (c.status === 'active' && c.helper && (!before.helper || before.helper.id !== c.helper.id)) {
+      announce(`${c.helper.display_name} joined the chat.`);
+    }
+  }
+  const closed = c.status === 'resolved' || c.status === 'abandoned';
+  $('#body').disabled = closed;
+  $('#send').disabled = closed;
+  $('#upload-submit').disabled = closed;
+  $('#upload-file').disabled = closed;
+  show($('#transcript'), c.status !== 'queued');
+  show($('#new-question'), closed);
+  show($('#leave'), !closed);
+}
+
+async function onSend(ev) {
+  ev.preventDefault();
+  const input = $('#body');
+  const body = input.value.trim();
+  if (!body) return;
+  input.value = '';
+  showError('#composer-error', null);
+  try {
+    await state.outbox.send({ room_id: state.session.room_id, body }, state.log.list);
+  } catch (e) {
+    showError('#composer-error', e);
+  }
+  input.focus();
+}
+
+async function onUpload(ev) {
+  ev.preventDefault();
+  const file = $('#upload-file').files[0];
+  const statusNode = $('#upload-status');
+  if (!file) { statusNode.textContent = 'Choose a file first.'; return; }
+  const form = new FormData();
+  form.append('file', file, file.name);
+  statusNode.textContent = 'Uploading…';
+  try {
+    const data = await api.upload(`/api/cases/${encodeURIComponent(state.session.case.id)}/attachments`, form, state.session.token);
+    const a = data.attachment || {};
+    statusNode.textContent = `Sent privately: ${a.name || file.name}.`;
+    $('#upload-file').value = '';
+  } catch (e) {
+    statusNode.textContent = `Upload failed: ${errorText(e)}`;
+  }
+}
+
+async function onTranscript() {
+  const c = state.session.case;
+  try {
+    const { blob, name } = await downloadFile(`/api/cases/${encodeURIComponent(c.id)}/transcript`, state.session.token, `livehelp-case-${c.id}.txt`);
+    saveBlob(blob, name);
+  } catch (e) {
+    showError('#composer-error', e);
+  }
+}
+
+function resetToStart() {
+  if (state.session) {
+    state.session = { token: state.session.token, account: state.session.account };
+    save();
+  }
+  state.log = null;
+  renderStart();
+}
+
+function onLeave() {
+  if (!window.confirm('Leave this chat? If nobody has answered yet, your request will be withdrawn.')) return;
+  if (state.conn) state.conn.disconnect();
+  state.conn = null;
+  state.session = null;
+  save();
+  renderStart();
+}
+
+function bindComposerKeys() {
+  $('#body').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      $('#composer').requestSubmit();
+    }
+  });
+}
+
+async function init() {
+  $('#start-form').addEventListener('submit', onStart);
+  $('#composer').addEventListener('submit', onSend);
+  $('#upload-form').addEventListener('submit', onUpload);
+  $('#transcript').addEventListener('click', onTranscript);
+  $('#new-question').addEventListener('click', resetToStart);
+  $('#leave').addEventListener('click', onLeave);
+  bindComposerKeys();
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) document.title = 'Live help'; });
+  await loadStatus();
+  const s = state.session;
+  if (s && s.token && s.case && s.room_id) {
+    try {
+      await connect();
+      await openChat();
+      return;
+    } catch (e) {
+      if (e.code === 'unauthenticated') { state.session = null; save(); }
+      showError('#start-error', e);
+    }
+  }
+  renderStart();
+}
+
+init();

@@ -1,0 +1,170 @@
+// What the staff pages (console, monitor, admin) share: sign-in, the header (who, duty toggle,
+// notifications, sign out, links by role), the connection and the alert stack.
+
+import { $, el, show, errorText, liveRegion } from './dom.js';
+import { loadSession, saveSession, staffLogin, api } from './api.js';
+import { Connection, EV } from './socket.js';
+import { AlertStack, ALERT_TEXT, notify, askNotificationPermission, notificationsSupported, unlockAudio } from './alerts.js';
+
+export function hasRole(account, ...roles) {
+  const mine = (account && account.roles) || [];
+  return roles.some((r) => mine.includes(r));
+}
+
+export function isStaff(account) { return hasRole(account, 'trainee', 'helper', 'monitor', 'admin'); }
+
+/**
+ * Set up a staff page. The page has #login (with #login-form, #username, #password, #login-error),
+ * #app, #conn-status, #whoami, #duty-toggle, #notify-toggle, #sign-out, #nav and #alerts.
+ * `onReady(ctx)` is called once signed in and connected; ctx = {session, conn, alerts, announce}.
+ */
+export function startStaffPage({ requireRoles = null, onReady, title }) {
+  const ctx = { session: loadSession('staff'), conn: null, alerts: new AlertStack($('#alerts')), announce: liveRegion('sr-live', 'polite') };
+
+  const setConn = (state, detail) => {
+    const node = $('#conn-status');
+    node.className = `conn-status conn-${state}`;
+    node.textContent = state === 'online' ? 'Connected' : (detail || 'Offline');
+  };
+
+  const showLogin = (message) => {
+    show($('#app'), false);
+    show($('#account-bar'), false);
+    show($('#login'), true);
+    const err = $('#login-error');
+    err.textContent = message || '';
+    show(err, !!message);
+    $('#username').focus();
+  };
+
+  const renderHeader = () => {
+    const a = ctx.session.account;
+    $('#whoami').textContent = `${a.display_name || a.username} (${(a.roles || []).join(', ') || 'no staff role'})`;
+    const duty = $('#duty-toggle');
+    const on = !!a.on_duty;
+    duty.setAttribute('aria-pressed', on ? 'true' : 'false');
+    duty.textContent = on ? 'On duty' : 'Off duty';
+    duty.className = on ? 'duty duty-on' : 'duty duty-off';
+    duty.title = on ? 'You receive new requests. Click to go off duty.' : 'Click to go on duty and receive new requests.';
+    const nav = $('#nav');
+    const links = [['/console', 'Console', isStaff(a)], ['/monitor', 'Monitor', hasRole(a, 'monitor', 'admin')], ['/admin', 'Admin', hasRole(a, 'admin')]];
+    nav.replaceChildren(...links.filter(([, , ok]) => ok).map(([href, text]) => el('a', {
+      href, text, attrs: { 'aria-current': location.pathname === href ? 'page' : null },
+    })));
+    const nt = $('#notify-toggle');
+    if (!notificationsSupported()) nt.hidden = true;
+    else {
+      nt.hidden = Notification.permission === 'granted';
+      nt.textContent = Notification.permission === 'denied' ? 'Notifications blocked' : 'Enable notifications';
+      nt.disabled = Notification.permission === 'denied';
+    }
+  };
+
+  const ready = async () => {
+    show($('#login'), false);
+    const conn = new Connection(ctx.session.token, { onStatus: setConn });
+    ctx.conn = conn;
+    try {
+      await conn.connect();
+    } catch (e) {
+      saveSession('staff', null);
+      ctx.session = null;
+      showLogin(errorText(e));
+      return;
+    }
+    try {
+      const me = await api.get('/api/me', ctx.session.token);
+      if (me && me.account) { ctx.session.account = { ...ctx.session.account, ...me.account }; saveSession('staff', ctx.session); }
+    } catch (e) {
+      if (e.code === 'unauthenticated') { conn.disconnect(); saveSession('staff', null); ctx.session = null; showLogin('Your session has expired. Please sign in again.'); return; }
+    }
+    if (requireRoles && !hasRole(ctx.session.account, ...requireRoles)) {
+      show($('#account-bar'), true);
+      renderHeader();
+      show($('#app'), false);
+      const denied = $('#denied');
+      if (denied) { denied.textContent = `This page is for: ${requireRoles.join(', ')}. Your account does not have that role.`; show(denied, true); }
+      return;
+    }
+    show($('#account-bar'), true);
+    show($('#app'), true);
+    renderHeader();
+    conn.on(EV.ALERT, (a) => showAlert(ctx, a));
+    await onReady(ctx);
+  };
+
+  ctx.refreshHeader = renderHeader;
+  ctx.setAccount = (account) => { ctx.session.account = { ...ctx.session.account, ...account }; saveSession('staff', ctx.session); renderHeader(); };
+
+  $('#login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    unlockAudio();
+    const username = $('#username').value.trim();
+    const password = $('#password').value;
+    if (!username || !password) { showLogin('Enter your username and password.'); return; }
+    const btn = $('#login-submit');
+    btn.disabled = true;
+    try {
+      const data = await staffLogin(username, password);
+      ctx.session = { token: data.token, account: data.account };
+      $('#password').value = '';
+      await ready();
+    } catch (err) {
+      showLogin(err.code === 'unauthenticated' ? 'Wrong username or password.' : errorText(err));
+    } finally {
+      btn.disabled = false;
+    }
+  });
+
+  $('#duty-toggle').addEventListener('click', async () => {
+    unlockAudio();
+    const on = !(ctx.session.account && ctx.session.account.on_duty);
+    try {
+      const ack = await ctx.conn.call(EV.DUTY_SET, { on_duty: on });
+      ctx.setAccount(ack.account || { on_duty: on });
+      ctx.announce(on ? 'You are on duty.' : 'You are off duty.');
+      if (ctx.onDutyChange) ctx.onDutyChange(ctx.session.account.on_duty);
+    } catch (err) {
+      ctx.alerts.push({ title: 'Could not change duty', text: errorText(err), kind: 'warning' });
+    }
+  });
+
+  $('#notify-toggle').addEventListener('click', async () => {
+    unlockAudio();
+    await askNotificationPermission();
+    renderHeader();
+  });
+
+  $('#sign-out').addEventListener('click', async () => {
+    try { await api.del('/api/session', ctx.session.token); } catch (_) { /* best effort */ }
+    if (ctx.conn) ctx.conn.disconnect();
+    saveSession('staff', null);
+    ctx.session = null;
+    location.reload();
+  });
+
+  document.addEventListener('click', unlockAudio, { once: true });
+  document.addEventListener('keydown', unlockAudio, { once: true });
+  if (title) document.title = title;
+
+  if (ctx.session && ctx.session.token) ready();
+  else showLogin();
+  return ctx;
+}
+
+/** Alerts (personal escalation, SLA breach, blocker, expert mention): a banner, a tone, a notification. */
+export function showAlert(ctx, a) {
+  if (!a) return;
+  const [title, fallback] = ALERT_TEXT[a.kind] || ['Alert', 'Something needs attention.'];
+  const parts = [];
+  if (a.case_id !== undefined && a.case_id !== null) parts.push(`Case #${a.case_id}.`);
+  parts.push(a.message || a.note || fallback);
+  if (a.by && a.by.display_name) parts.push(`From ${a.by.display_name}.`);
+  const text = parts.join(' ');
+  const actions = [];
+  if (a.case_id !== undefined && a.case_id !== null && ctx.openCase) {
+    actions.push({ label: `Open case #${a.case_id}`, run: () => ctx.openCase(a.case_id) });
+  }
+  ctx.alerts.push({ title, text, kind: a.kind === 'expert_mention' ? 'info' : 'urgent', actions, key: `alert-${a.kind}-${a.case_id}` });
+  notify(`livehelp: ${title}`, text, `alert-${a.kind}-${a.case_id}`);
+}
