@@ -1,0 +1,1 @@
+"""Roles and the one permission policy (roles/policy.py)."""

@@ -1,0 +1,1 @@
+"""livehelp: a live help chat server (queue, claim, shadow, escalate, purge)."""

@@ -1,0 +1,159 @@
+"""Accounts, logins and bearer tokens.
+
+Tokens are random, stored as sha256 (a database leak does not leak usable tokens), expire after the
+configured lifetime and can be revoked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roles.facts import STAFF_ROLES
+from server.deps import Deps
+from server.errors import Conflict, Invalid, NotFound, Unauthenticated
+from server.passwords import hash_password, verify_password
+from server.storage.facts import roles_and_teams
+from server.storage.models import Account, AccountRole, AccountTeam, Token
+from server.views import account_dict
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+KNOWN_ROLES = tuple(sorted(STAFF_ROLES | {"user"}))
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who a connection or request acts as."""
+
+    account_id: int
+    is_guest: bool
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def account_view(session: AsyncSession, account: Account, now: dt.datetime) -> dict[str, Any]:
+    from server.storage.facts import on_duty_accounts
+
+    roles, teams = await roles_and_teams(session, [account.id])
+    duty = await on_duty_accounts(session, [account], now)
+    return account_dict(account, list(roles[account.id]), list(teams[account.id]), on_duty=account.id in duty)
+
+
+def validate_new_account(deps: Deps, username: str, password: str, roles: list[str], teams: list[str]) -> None:
+    if not USERNAME.match(username):
+        raise Invalid("username: 2-64 characters of a-z, 0-9, '_', '.', '-', starting with a letter or digit")
+    if len(password) < deps.config.auth.password_min_length:
+        raise Invalid(f"password: at least {deps.config.auth.password_min_length} characters")
+    unknown = [r for r in roles if r not in KNOWN_ROLES]
+    if unknown:
+        raise Invalid(f"unknown role {unknown[0]!r}; roles are {', '.join(KNOWN_ROLES)}")
+    configured = set(deps.config.roles.teams)
+    bad_teams = [t for t in teams if t not in configured]
+    if bad_teams:
+        raise Invalid(f"unknown team {bad_teams[0]!r}; teams come from config.yaml roles.teams")
+
+
+async def create_account(deps: Deps, username: str, password: str, *, roles: list[str], teams: list[str] = (),  # type: ignore[assignment]
+                         display_name: str | None = None) -> dict[str, Any]:
+    username = username.strip().lower()
+    teams = list(teams)
+    validate_new_account(deps, username, password, roles, teams)
+    now = deps.clock.now()
+    pw_hash = hash_password(password, deps.config.auth.scrypt_log_n)
+    try:
+        async with deps.db.transaction() as s:
+            account = Account(username=username, display_name=(display_name or username).strip()[:128],
+                              password_hash=pw_hash, is_guest=False, on_duty=False, disabled=False,
+                              created_at=now)
+            s.add(account)
+            await s.flush()
+            for role in sorted(set(roles)):
+                s.add(AccountRole(account_id=account.id, role=role))
+            for team in sorted(set(teams)):
+                s.add(AccountTeam(account_id=account.id, team=team))
+            await s.flush()
+            return await account_view(s, account, now)
+    except IntegrityError:
+        raise Conflict(f"username {username!r} is taken") from None
+
+
+async def issue_token(s: AsyncSession, account_id: int, ttl: float, now: dt.datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    s.add(Token(token_hash=_token_hash(token), account_id=account_id, created_at=now,
+                expires_at=now + dt.timedelta(seconds=ttl), revoked_at=None))
+    return token
+
+
+async def login(deps: Deps, username: str, password: str) -> dict[str, Any]:
+    now = deps.clock.now()
+    async with deps.db.transaction() as s:
+        account = (await s.execute(
+            select(Account).where(Account.username == username.strip().lower())
+        )).scalar_one_or_none()
+        if account is None or account.disabled or not verify_password(password, account.password_hash):
+            raise Unauthenticated("wrong username or password")
+        token = await issue_token(s, account.id, deps.config.auth.token_ttl, now)
+        return {"token": token, "account": await account_view(s, account, now)}
+
+
+async def create_guest(deps: Deps, display_name: str) -> dict[str, Any]:
+    now = deps.clock.now()
+    async with deps.db.transaction() as s:
+        account = Account(username=None, display_name=display_name.strip(), password_hash=None, is_guest=True,
+                          on_duty=False, disabled=False, created_at=now)
+        s.add(account)
+        await s.flush()
+        token = await issue_token(s, account.id, deps.config.auth.guest_token_ttl, now)
+        return {"token": token, "account": await account_view(s, account, now)}
+
+
+async def authenticate(deps: Deps, token: str | None) -> Session:
+    """Bearer token -> Session, or Unauthenticated (missing, unknown, expired, revoked, disabled)."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        raise Unauthenticated("a valid token is required")
+    now = deps.clock.now()
+    async with deps.db.read() as s:
+        row = (await s.execute(
+            select(Token, Account).join(Account, Account.id == Token.account_id)
+            .where(Token.token_hash == _token_hash(token))
+        )).first()
+    if row is None:
+        raise Unauthenticated("a valid token is required")
+    tok, account = row
+    if tok.revoked_at is not None or tok.expires_at <= now or account.disabled:
+        raise Unauthenticated("this token has expired or was revoked; log in again")
+    return Session(account_id=account.id, is_guest=account.is_guest)
+
+
+async def revoke_token(deps: Deps, token: str) -> None:
+    async with deps.db.transaction() as s:
+        await s.execute(update(Token).where(Token.token_hash == _token_hash(token), Token.revoked_at.is_(None))
+                        .values(revoked_at=deps.clock.now()))
+
+
+async def revoke_all_tokens(deps: Deps, username: str) -> int:
+    async with deps.db.transaction() as s:
+        account = (await s.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
+        if account is None:
+            raise NotFound(f"no account named {username!r}")
+        result = await s.execute(update(Token).where(Token.account_id == account.id, Token.revoked_at.is_(None))
+                                 .values(revoked_at=deps.clock.now()))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def me(deps: Deps, account_id: int) -> dict[str, Any]:
+    async with deps.db.read() as s:
+        account = await s.get(Account, account_id)
+        if account is None:
+            raise Unauthenticated("this account no longer exists")
+        return await account_view(s, account, deps.clock.now())

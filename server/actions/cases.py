@@ -1,0 +1,254 @@
+"""The case life: request → queue → claim → hold/resume → resolve (or abandon).
+
+Every state change is a conditional UPDATE on the current status (claim: WHERE status = 'queued'),
+checked by row count, so concurrent handlers never both win. Effects are returned, emitted after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roles import policy
+from roles.facts import CaseFacts
+from server import lifecycle
+from server.actions.messages import system_emit
+from server.actions.rooms import set_member_role, socket_rooms_for
+from server.deps import Deps
+from server.errors import Conflict, Forbidden, NotFound
+from server.notify import MONITORS, Effect, Emit, Join, account_room, room_staff_room
+from server.storage.facts import case_facts_for, load_actor
+from server.storage.messages import append_system_message
+from server.storage.models import Account, AccountRole, Case, Room
+from server.views import case_dict
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+async def people_of(s: AsyncSession, cases: list[Case]) -> dict[int, Account]:
+    ids = {i for c in cases for i in (c.requester_id, c.helper_id, c.trainee_id, c.monitor_id) if i is not None}
+    if not ids:
+        return {}
+    return {a.id: a for a in (await s.execute(select(Account).where(Account.id.in_(ids)))).scalars()}
+
+
+async def case_view(s: AsyncSession, case: Case) -> dict[str, Any]:
+    return case_dict(case, await people_of(s, [case]))
+
+
+def requester_view(view: dict[str, Any]) -> dict[str, Any]:
+    """What the requester sees of their case: no monitor (supervision is staff business)."""
+    return dict(view, monitor=None)
+
+
+async def access_case(s: AsyncSession, case_id: Any) -> Case:
+    if isinstance(case_id, bool) or not isinstance(case_id, int):
+        raise NotFound("no such case")
+    case = await s.get(Case, case_id)
+    if case is None:
+        raise NotFound("no such case")
+    return case
+
+
+async def facts_of(s: AsyncSession, case: Case) -> CaseFacts:
+    return (await case_facts_for(s, [case]))[case.id]
+
+
+def case_updated(view: dict[str, Any], case: Case) -> list[Effect]:
+    """case.updated to the staff in the room, all monitors, and (trimmed) to the requester."""
+    return [
+        Emit("case.updated", view, (room_staff_room(case.room_id), MONITORS)),
+        Emit("case.updated", requester_view(view), (account_room(case.requester_id),)),
+    ]
+
+
+async def get_case(deps: Deps, actor_id: int, case_id: Any) -> dict[str, Any]:
+    async with deps.db.read() as s:
+        actor = await load_actor(s, actor_id, deps.clock.now())
+        case = await access_case(s, case_id)
+        if actor.is_staff:
+            return await case_view(s, case)
+        if case.requester_id == actor_id:
+            return requester_view(await case_view(s, case))
+        raise NotFound("no such case")
+
+
+async def list_cases(deps: Deps, actor_id: int, status: str | None, limit: int = 200) -> list[dict[str, Any]]:
+    async with deps.db.read() as s:
+        actor = await load_actor(s, actor_id, deps.clock.now())
+        q = select(Case)
+        if not actor.is_staff:
+            q = q.where(Case.requester_id == actor_id)
+        if status:
+            statuses = [x for x in status.split(",") if x]
+            bad = [x for x in statuses if x not in lifecycle.STATUSES]
+            if bad:
+                from server.errors import Invalid
+
+                raise Invalid(f"unknown status {bad[0]!r}; one of {', '.join(lifecycle.STATUSES)}")
+            q = q.where(Case.status.in_(statuses))
+        cases = list((await s.execute(q.order_by(Case.created_at, Case.id).limit(limit))).scalars())
+        people = await people_of(s, cases)
+        views = [case_dict(c, people) for c in cases]
+        return views if actor.is_staff else [requester_view(v) for v in views]
+
+
+async def list_queue(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
+    async with deps.db.read() as s:
+        actor = await load_actor(s, actor_id, deps.clock.now())
+        decision = policy.can_list_queue(actor)
+        if not decision:
+            raise Forbidden(decision.reason)
+        cases = list((await s.execute(
+            select(Case).where(Case.status == lifecycle.QUEUED).order_by(Case.created_at, Case.id))).scalars())
+        people = await people_of(s, cases)
+        return [case_dict(c, people) for c in cases]
+
+
+# --- queue alerts ---------------------------------------------------------------------------------
+
+
+async def queue_alert_targets(s: AsyncSession, deps: Deps, queue: str, now: dt.datetime) -> list[int]:
+    """On-duty helpers and trainees who serve `queue` (the helpdesk area refines teams and shifts)."""
+    from server.storage.facts import on_duty_accounts
+
+    ids = [r[0] for r in (await s.execute(
+        select(AccountRole.account_id).where(AccountRole.role.in_(("helper", "trainee"))).distinct())).all()]
+    if not ids:
+        return []
+    accounts = list((await s.execute(select(Account).where(Account.id.in_(ids), Account.disabled.is_(False)))).scalars())
+    return sorted(await on_duty_accounts(s, accounts, now))
+
+
+def queue_alert(view: dict[str, Any], targets: list[int], reason: str) -> Emit:
+    return Emit("queue.alert", {"case": view, "reason": reason}, tuple(account_room(a) for a in targets) + (MONITORS,))
+
+
+# --- changing state -------------------------------------------------------------------------------
+
+
+async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_id: str | None = None
+                       ) -> tuple[dict[str, Any], list[Effect]]:
+    """Open a case with its room and first message, queue it, alert whoever serves the queue."""
+    now = deps.clock.now()
+    queue = deps.config.helpdesk.queue_for_topic(topic)
+    async with deps.db.transaction() as s:
+        actor = await load_actor(s, actor_id, now)
+        decision = policy.can_request_help(actor)
+        if not decision:
+            raise Forbidden(decision.reason)
+        room = Room(kind="case", name=None, topic=topic, last_seq=0, created_by=actor_id, created_at=now)
+        s.add(room)
+        await s.flush()
+        case = Case(room_id=room.id, status=lifecycle.QUEUED, topic=topic, queue=queue, requester_id=actor_id,
+                    created_at=now, last_activity_at=now, sla_alerts=[])
+        s.add(case)
+        await s.flush()
+        await set_member_role(s, room.id, actor_id, "requester", deps)
+        from server.storage.messages import allocate_seqs
+        from server.storage.models import Message
+
+        seq = await allocate_seqs(s, room.id, 1)
+        first = Message(room_id=room.id, seq=seq, sender_id=actor_id, client_id=client_id or f"help-{case.id}",
+                        kind="chat", body=body, sensitive=False, purged=False, meta=None, created_at=now)
+        s.add(first)
+        await s.flush()
+        view = await case_view(s, case)
+        targets = await queue_alert_targets(s, deps, queue, now)
+        room_view = {"id": room.id, "kind": "case", "name": None, "topic": topic, "last_seq": room.last_seq,
+                     "membership": "requester", "case_id": case.id}
+    effects: list[Effect] = [
+        Join(actor_id, socket_rooms_for(room.id, actor)),
+        queue_alert(view, targets, "new"),
+        Emit("case.updated", view, (MONITORS,)),
+    ]
+    return {"case": requester_view(view), "room": room_view}, effects
+
+
+async def _transition(s: AsyncSession, case: Case, action: str, values: dict[str, Any]) -> None:
+    """UPDATE cases SET ... WHERE id = :id AND status IN (allowed sources); conflict if someone was first."""
+    result = await s.execute(
+        update(Case).where(Case.id == case.id, Case.status.in_(lifecycle.sources(action)))
+        .values(status=lifecycle.target(action), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("the case changed meanwhile; reload it")
+    await s.refresh(case)
+
+
+async def claim_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
+    from server.actions import supervision
+
+    now = deps.clock.now()
+    async with deps.db.transaction() as s:
+        actor = await load_actor(s, actor_id, now)
+        case = await access_case(s, case_id)
+        facts = await facts_of(s, case)
+        if not (actor.has("helper") or actor.has("monitor") or actor.has("trainee")):
+            raise Forbidden("only helpers and supervised trainees can claim cases")
+        if case.status != lifecycle.QUEUED:
+            raise Conflict("this case was already claimed")
+        as_trainee = actor.has("trainee") and not (actor.has("helper") or actor.has("monitor"))
+        monitor_id = await supervision.pick_monitor(s, deps, now) if as_trainee else None
+        decision = policy.can_claim_case(actor, facts, monitor_available=monitor_id is not None)
+        if not decision:
+            raise Forbidden(decision.reason)
+        values: dict[str, Any] = {"claimed_at": now}
+        if as_trainee:
+            values.update(trainee_id=actor_id, monitor_id=monitor_id)
+        else:
+            values.update(helper_id=actor_id)
+        await _transition(s, case, "claim", values)
+        await set_member_role(s, case.room_id, actor_id, "staff", deps)
+        effects: list[Effect] = [Join(actor_id, socket_rooms_for(case.room_id, actor))]
+        name = (await s.get(Account, actor_id)).display_name  # type: ignore[union-attr]
+        msg = await append_system_message(s, case.room_id, f"{name} is helping you now", now,
+                                          {"event": "claimed", "by": actor_id})
+        effects.append(system_emit(msg))
+        if monitor_id is not None:
+            effects.extend(await supervision.start_supervision(s, deps, case, monitor_id, now))
+        view = await case_view(s, case)
+    return view, effects + case_updated(view, case)
+
+
+async def _simple_transition(deps: Deps, actor_id: int, case_id: Any, action: str, text: str,
+                             extra: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Effect]]:
+    now = deps.clock.now()
+    async with deps.db.transaction() as s:
+        actor = await load_actor(s, actor_id, now)
+        case = await access_case(s, case_id)
+        facts = await facts_of(s, case)
+        decision = policy.can_resolve_case(actor, facts) if action == "resolve" else policy.can_manage_case(actor, facts)
+        if not decision:
+            raise Forbidden(decision.reason)
+        if not lifecycle.allowed(action, case.status):
+            raise Conflict(f"a case that is {case.status} cannot be {lifecycle.target(action).replace('_', ' ')}")
+        await _transition(s, case, action, dict(extra or {}))
+        msg = await append_system_message(s, case.room_id, text, now, {"event": action, "by": actor_id})
+        view = await case_view(s, case)
+    return view, [system_emit(msg)] + case_updated(view, case)
+
+
+async def hold_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
+    now = deps.clock.now()
+    return await _simple_transition(deps, actor_id, case_id, "hold", "This chat is on hold; we will be back with you.",
+                                    {"on_hold_since": now, "last_activity_at": now})
+
+
+async def resume_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
+    now = deps.clock.now()
+    return await _simple_transition(deps, actor_id, case_id, "resume", "We are back with you.",
+                                    {"on_hold_since": None, "last_activity_at": now})
+
+
+async def resolve_case(deps: Deps, actor_id: int, case_id: Any, summary: str | None
+                       ) -> tuple[dict[str, Any], list[Effect]]:
+    now = deps.clock.now()
+    return await _simple_transition(deps, actor_id, case_id, "resolve", "This case is resolved. Thank you!",
+                                    {"closed_at": now, "summary": summary, "on_hold_since": None})
+

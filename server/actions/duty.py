@@ -1,0 +1,26 @@
+"""Going on and off duty (the explicit toggle; scheduled shifts also count, see storage/duty.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roles.facts import Actor
+from server.actions.accounts import account_view
+from server.deps import Deps
+from server.errors import Forbidden
+from server.notify import Effect
+from server.storage.facts import load_actor
+from server.storage.models import Account
+
+
+async def set_duty(deps: Deps, actor_id: int, on_duty: bool) -> tuple[dict[str, Any], list[Effect]]:
+    now = deps.clock.now()
+    async with deps.db.transaction() as s:
+        actor: Actor = await load_actor(s, actor_id, now)
+        if not actor.is_staff:
+            raise Forbidden("only staff go on duty")
+        account = await s.get(Account, actor_id)
+        assert account is not None
+        account.on_duty = on_duty
+        await s.flush()
+        return await account_view(s, account, now), []

@@ -1,0 +1,139 @@
+"""Sending, reading and fanning out messages, with each viewer's view (full, redacted, hidden).
+
+The fan-out fast path (ordinary chat) is one emit to the room; whispers and notes go to the room's
+staff; sensitive messages are fanned out per member because viewers differ (body or null).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roles import policy
+from roles.facts import Actor, CaseFacts
+from server.deps import Deps
+from server.errors import Forbidden, Invalid
+from server.message_writer import Draft, Written
+from server.notify import Effect, Emit, account_room, room_room, room_staff_room
+from server.storage.facts import case_facts_for, load_actor, load_actors, room_facts, roles_and_teams
+from server.storage.messages import messages_after, messages_before
+from server.storage.models import Account, Case, Message, Room, RoomMember
+from server.actions.rooms import access_room
+from server.views import message_dict, sender_dict
+
+
+async def send_message(deps: Deps, actor_id: int, room_id: int, body: str, client_id: str, kind: str = "chat",
+                       sensitive: bool = False, meta: dict[str, Any] | None = None
+                       ) -> tuple[dict[str, Any], list[Effect]]:
+    if kind not in policy.MESSAGE_KINDS:
+        raise Invalid(f"'kind' must be one of {', '.join(policy.MESSAGE_KINDS)}", field="kind")
+    written = await deps.writer.submit(Draft(room_id, actor_id, client_id, kind, body, sensitive, meta))
+    sender = sender_dict(written.sender, written.sender_roles)
+    view = message_dict(written.message, sender, body=written.plaintext)
+    if written.duplicate:
+        return view, []
+    effects = await fan_out(deps, written, view)
+    for hook in deps.after_message:
+        effects.extend(await hook(deps, written))
+    return view, effects
+
+
+async def fan_out(deps: Deps, written: Written, view: dict[str, Any]) -> list[Effect]:
+    msg = written.message
+    if not msg.sensitive:
+        to = room_staff_room(msg.room_id) if msg.kind in policy.STAFF_ONLY_KINDS else room_room(msg.room_id)
+        return [Emit("message", view, (to,))]
+    redacted = dict(view, body=None)
+    async with deps.db.read() as s:
+        member_ids = [r[0] for r in (await s.execute(
+            select(RoomMember.account_id).where(RoomMember.room_id == msg.room_id))).all()]
+        actors = await load_actors(s, member_ids, deps.clock.now())
+    full_to: list[str] = []
+    redacted_to: list[str] = []
+    for a in actors.values():
+        v = policy.message_view(a, "member", written.case, msg.kind, True)
+        if v == "full":
+            full_to.append(account_room(a.id))
+        elif v == "redacted":
+            redacted_to.append(account_room(a.id))
+    effects: list[Effect] = []
+    if full_to:
+        effects.append(Emit("message", view, tuple(full_to)))
+    if redacted_to:
+        effects.append(Emit("message", redacted, tuple(redacted_to)))
+    return effects
+
+
+async def views_for(s: AsyncSession, deps: Deps, viewer: Actor, membership: str | None, case: CaseFacts | None,
+                    messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """Messages as this viewer may see them: hidden ones dropped, sensitive ones redacted or unsealed."""
+    sender_ids = {m.sender_id for m in messages if m.sender_id is not None}
+    accounts = {a.id: a for a in (await s.execute(
+        select(Account).where(Account.id.in_(sender_ids)))).scalars()} if sender_ids else {}
+    roles, _ = await roles_and_teams(s, sender_ids)
+    out = []
+    for m in messages:
+        v = policy.message_view(viewer, membership, case, m.kind, m.sensitive)
+        if v == "hidden":
+            continue
+        sender = sender_dict(accounts.get(m.sender_id), roles.get(m.sender_id, frozenset())) if m.sender_id else None  # type: ignore[arg-type]
+        body = m.body
+        if m.sensitive and v == "full" and m.body_sealed is not None and not m.purged:
+            body = await deps.sealer.unseal(s, m.room_id, m.body_sealed)
+        out.append(message_dict(m, sender, body=body, redacted=(v == "redacted")))
+    return out
+
+
+async def _readable_room(s: AsyncSession, deps: Deps, actor: Actor, room_id: int) -> tuple[Room, str | None, CaseFacts | None]:
+    room = await access_room(s, room_id)
+    facts = await room_facts(s, room, actor.id)
+    decision = policy.can_read_room(actor, facts)
+    if not decision:
+        raise Forbidden(decision.reason) if actor.is_staff else Forbidden("you are not in this room")
+    return room, facts.membership, facts.case
+
+
+async def history(deps: Deps, actor_id: int, room_id: int, *, after: int | None, before: int | None,
+                  limit: int) -> list[dict[str, Any]]:
+    async with deps.db.read() as s:
+        actor = await load_actor(s, actor_id, deps.clock.now())
+        room, membership, case = await _readable_room(s, deps, actor, room_id)
+        if before is not None:
+            msgs = await messages_before(s, room.id, before, limit)
+        else:
+            msgs = await messages_after(s, room.id, after or 0, limit)
+        return await views_for(s, deps, actor, membership, case, msgs)
+
+
+async def sync(deps: Deps, actor_id: int, since: dict[int, int]) -> dict[str, list[dict[str, Any]]]:
+    """What the caller missed: every room given (and every room they are in that was not given)."""
+    limit = deps.config.limits.sync_max_per_room
+    async with deps.db.read() as s:
+        actor = await load_actor(s, actor_id, deps.clock.now())
+        mine = {rid for (rid,) in (await s.execute(
+            select(RoomMember.room_id).where(RoomMember.account_id == actor_id))).all()}
+        wanted = dict(since)
+        for rid in mine:
+            wanted.setdefault(rid, 0)
+        out: dict[str, list[dict[str, Any]]] = {}
+        for rid, seq in sorted(wanted.items()):
+            room, membership, case = await _readable_room(s, deps, actor, rid)
+            msgs = await messages_after(s, room.id, seq, limit)
+            out[str(rid)] = await views_for(s, deps, actor, membership, case, msgs)
+        return out
+
+
+async def case_facts_by_room(s: AsyncSession, room_id: int) -> CaseFacts | None:
+    case = (await s.execute(select(Case).where(Case.room_id == room_id))).scalar_one_or_none()
+    if case is None:
+        return None
+    return (await case_facts_for(s, [case]))[case.id]
+
+
+def system_emit(msg: Message) -> Emit:
+    """A server-written message, for everyone in the room (system messages are never sensitive)."""
+    to = room_staff_room(msg.room_id) if msg.kind in policy.STAFF_ONLY_KINDS else room_room(msg.room_id)
+    return Emit("message", message_dict(msg, None, body=msg.body), (to,))

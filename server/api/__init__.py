@@ -1,0 +1,1 @@
+"""REST transport: thin views that parse, call one action, and answer JSON."""

@@ -1,0 +1,116 @@
+"""create_app: the one place things are wired (config, clock, database, writer, Socket.IO, routes)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import socketio
+from aiohttp import web
+
+from server.api import core as api_core
+from server.api import escalation as api_escalation
+from server.api import helpdesk as api_helpdesk
+from server.api import retention as api_retention
+from server.api import roles as api_roles
+from server.api import web_client
+from server.api.common import DEPS, NOTIFIER, errors_middleware, security_headers
+from server.clock import Clock, SystemClock
+from server.config import Config
+from server.connections import Connections
+from server.deps import Deps
+from server.message_writer import MessageWriter
+from server.notify import Notifier
+from server.socket.server import attach
+from server.storage.db import Database
+from server.wiring import escalation as wire_escalation
+from server.wiring import helpdesk as wire_helpdesk
+from server.wiring import retention as wire_retention
+from server.wiring import roles as wire_roles
+
+log = logging.getLogger("livehelp.app")
+SIO = web.AppKey("sio", socketio.AsyncServer)
+
+
+def create_app(config: Config, *, clock: Clock | None = None, server_id: str | None = None) -> web.Application:
+    clock = clock or SystemClock()
+    db = Database(config.database)
+    sealer = wire_retention.make_sealer(config)
+    writer = MessageWriter(db, clock, sealer, batch_max=config.database.batch_max,
+                           batch_wait=config.database.batch_wait)
+    connections = Connections()
+    deps = Deps(config=config, clock=clock, db=db, writer=writer, sealer=sealer, connections=connections,
+                server_id=server_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}")
+
+    manager = socketio.AsyncRedisManager(config.server.redis_url) if config.server.redis_url else None
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins=list(config.server.cors_origins) or None,
+        ping_interval=config.server.ping_interval,
+        ping_timeout=config.server.ping_timeout,
+        max_http_buffer_size=1_000_000,
+    )
+    notifier = Notifier(sio, connections)
+
+    app = web.Application(middlewares=[errors_middleware, security_headers], client_max_size=32 * 1024 * 1024)
+    app[DEPS] = deps
+    app[NOTIFIER] = notifier
+    app[SIO] = sio
+    sio.attach(app)
+    attach(sio, deps, notifier)
+
+    for routes in (api_core.routes, api_helpdesk.routes, api_roles.routes, api_escalation.routes,
+                   api_retention.routes):
+        app.router.add_routes(routes)
+    web_client.add_routes(app)
+
+    app.cleanup_ctx.append(_database_and_writer)
+    for area in (wire_helpdesk, wire_roles, wire_escalation, wire_retention):
+        area.wire(app, deps)
+    app.on_shutdown.append(_disconnect_clients)
+    return app
+
+
+async def _database_and_writer(app: web.Application) -> AsyncIterator[None]:
+    deps = app[DEPS]
+    await deps.db.upgrade()
+    await _forget_stale_presence(deps)
+    deps.writer.start()
+    log.info("ready", extra={"server_id": deps.server_id, "dialect": deps.db.dialect})
+    yield
+    await deps.writer.stop()
+    await _forget_presence_of_this_server(deps)
+    await deps.db.close()
+
+
+async def _forget_stale_presence(deps: Deps) -> None:
+    """A crashed process leaves presence rows; with one process (no Redis) every row is stale."""
+    from sqlalchemy import delete
+
+    from server.storage.models import Presence
+
+    if deps.config.server.redis_url:
+        return
+    async with deps.db.transaction() as s:
+        await s.execute(delete(Presence))
+
+
+async def _forget_presence_of_this_server(deps: Deps) -> None:
+    from sqlalchemy import delete
+
+    from server.storage.models import Presence
+
+    async with deps.db.transaction() as s:
+        await s.execute(delete(Presence).where(Presence.server_id == deps.server_id))
+
+
+async def _disconnect_clients(app: web.Application) -> None:
+    """On SIGTERM: stop taking events, let in-flight writes finish (writer.stop), then drop sockets."""
+    sio = app[SIO]
+    try:
+        await sio.shutdown()
+    except Exception:  # shutting down must not fail on one bad socket
+        log.exception("socket shutdown failed")

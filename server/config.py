@@ -1,0 +1,219 @@
+"""Load config.yaml once into a frozen, validated Config.
+
+Each feature area owns its section module under server/config_sections/; this module wires them.
+Environment overrides: LIVEHELP_CONFIG (the file) and LIVEHELP_DATABASE_URL (database.url).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from server.config_reader import ConfigError, Reader
+from server.config_sections.escalation import EscalationConfig
+from server.config_sections.helpdesk import HelpdeskConfig
+from server.config_sections.retention import RetentionConfig
+from server.config_sections.roles import RolesConfig
+
+__all__ = ["Config", "ConfigError", "load_config", "config_from_mapping"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/livehelp.db"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Socket.IO heartbeat: a silent client is dropped after ping_interval + ping_timeout.
+    ping_interval: float = 25.0
+    ping_timeout: float = 20.0
+    # Seconds SIGTERM waits for in-flight writes before closing connections.
+    shutdown_timeout: float = 10.0
+    # Redis URL for python-socketio's Redis manager (several processes); empty = one process.
+    redis_url: str | None = None
+    # Origins allowed for Socket.IO (CORS); empty list = same origin only.
+    cors_origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = DEFAULT_DATABASE_URL
+    # Group commit: the message writer commits up to this many messages per transaction...
+    batch_max: int = 256
+    # ...and waits at most this long for company before committing (0 = commit what is there).
+    batch_wait: float = 0.0
+    pool_size: int = 5
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    token_ttl: float = 30 * 86400
+    guest_token_ttl: float = 7 * 86400
+    password_min_length: int = 8
+    self_signup: bool = False
+    # scrypt work factor (2**n); tests lower it to keep account creation fast.
+    scrypt_log_n: int = 15
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    message_max_chars: int = 4000
+    display_name_max_chars: int = 64
+    room_name_max_chars: int = 64
+    history_max: int = 200
+    sync_max_per_room: int = 1000
+    client_id_max_chars: int = 64
+    # Socket events per connection per second before rate_limited answers.
+    events_per_second: float = 50.0
+    events_burst: int = 100
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    format: str = "text"  # text | json
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    helpdesk: HelpdeskConfig = field(default_factory=HelpdeskConfig)
+    roles: RolesConfig = field(default_factory=RolesConfig)
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
+    # Where config.yaml was read from; relative paths (key files, SQLite) resolve against it.
+    base_dir: str = "."
+
+    def with_database_url(self, url: str) -> "Config":
+        return replace(self, database=replace(self.database, url=url))
+
+
+def _server(r: Reader) -> ServerConfig:
+    d = ServerConfig()
+    cfg = ServerConfig(
+        host=r.str("host", d.host),
+        port=r.int("port", d.port, minimum=0, maximum=65535),
+        ping_interval=r.duration("ping_interval", d.ping_interval),
+        ping_timeout=r.duration("ping_timeout", d.ping_timeout),
+        shutdown_timeout=r.duration("shutdown_timeout", d.shutdown_timeout),
+        redis_url=r.opt_str("redis_url") or None,
+        cors_origins=r.str_list("cors_origins"),
+    )
+    r.done()
+    return cfg
+
+
+def _database(r: Reader) -> DatabaseConfig:
+    d = DatabaseConfig()
+    cfg = DatabaseConfig(
+        url=r.str("url", d.url),
+        batch_max=r.int("batch_max", d.batch_max, minimum=1, maximum=10000),
+        batch_wait=r.duration("batch_wait", d.batch_wait),
+        pool_size=r.int("pool_size", d.pool_size, minimum=1),
+        echo=r.bool("echo", d.echo),
+    )
+    if "://" not in cfg.url:
+        raise ConfigError(f"config key 'database.url': expected a URL like sqlite+aiosqlite:///file.db, got {cfg.url!r}")
+    r.done()
+    return cfg
+
+
+def _auth(r: Reader) -> AuthConfig:
+    d = AuthConfig()
+    cfg = AuthConfig(
+        token_ttl=r.duration("token_ttl", d.token_ttl),
+        guest_token_ttl=r.duration("guest_token_ttl", d.guest_token_ttl),
+        password_min_length=r.int("password_min_length", d.password_min_length, minimum=1),
+        self_signup=r.bool("self_signup", d.self_signup),
+        scrypt_log_n=r.int("scrypt_log_n", d.scrypt_log_n, minimum=4, maximum=20),
+    )
+    r.done()
+    return cfg
+
+
+def _limits(r: Reader) -> LimitsConfig:
+    d = LimitsConfig()
+    cfg = LimitsConfig(
+        message_max_chars=r.int("message_max_chars", d.message_max_chars, minimum=1),
+        display_name_max_chars=r.int("display_name_max_chars", d.display_name_max_chars, minimum=1),
+        room_name_max_chars=r.int("room_name_max_chars", d.room_name_max_chars, minimum=2),
+        history_max=r.int("history_max", d.history_max, minimum=1),
+        sync_max_per_room=r.int("sync_max_per_room", d.sync_max_per_room, minimum=1),
+        client_id_max_chars=r.int("client_id_max_chars", d.client_id_max_chars, minimum=1),
+        events_per_second=r.float("events_per_second", d.events_per_second),
+        events_burst=r.int("events_burst", d.events_burst, minimum=1),
+    )
+    r.done()
+    return cfg
+
+
+def _logging(r: Reader) -> LoggingConfig:
+    d = LoggingConfig()
+    cfg = LoggingConfig(
+        format=r.str("format", d.format, choices=("text", "json")),
+        level=r.str("level", d.level, choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    )
+    r.done()
+    return cfg
+
+
+def config_from_mapping(raw: Any, base_dir: str = ".") -> Config:
+    """Build a Config from an already-parsed mapping (tests pass overrides this way)."""
+    r = Reader(raw)
+    cfg = Config(
+        server=_server(r.section("server")),
+        database=_database(r.section("database")),
+        auth=_auth(r.section("auth")),
+        limits=_limits(r.section("limits")),
+        logging=_logging(r.section("logging")),
+        helpdesk=HelpdeskConfig.parse(r.section("helpdesk")),
+        roles=RolesConfig.parse(r.section("roles")),
+        escalation=EscalationConfig.parse(r.section("escalation")),
+        retention=RetentionConfig.parse(r.section("retention")),
+        base_dir=base_dir,
+    )
+    r.done()
+    return cfg
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, database_url: str | None = None) -> Config:
+    """Read config.yaml (or LIVEHELP_CONFIG), apply LIVEHELP_DATABASE_URL, validate everything once."""
+    chosen = path or os.environ.get("LIVEHELP_CONFIG") or "config.yaml"
+    p = Path(chosen)
+    if p.exists():
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark else ""
+            raise ConfigError(f"{p}: not valid YAML{where}") from None
+        base_dir = str(p.resolve().parent)
+    elif path is not None or os.environ.get("LIVEHELP_CONFIG"):
+        raise ConfigError(f"config file {p} does not exist")
+    else:
+        raw, base_dir = {}, str(Path.cwd())
+    cfg = config_from_mapping(raw, base_dir)
+    url = database_url or os.environ.get("LIVEHELP_DATABASE_URL")
+    if url:
+        cfg = cfg.with_database_url(url)
+    return cfg
+
+
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge two raw mappings (tests layer overrides on config.yaml)."""
+    out = dict(base)
+    for k, v in overrides.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = v
+    return out

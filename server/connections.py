@@ -1,0 +1,38 @@
+"""Which sockets of this process belong to which account.
+
+Only this process's sockets live here (Socket.IO needs the sid to enter rooms); whether an account is
+connected anywhere is the presence table, shared by every process.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+
+class Connections:
+    def __init__(self) -> None:
+        self._by_sid: dict[str, int] = {}
+        self._by_account: dict[int, set[str]] = defaultdict(set)
+
+    def add(self, sid: str, account_id: int) -> None:
+        self._by_sid[sid] = account_id
+        self._by_account[account_id].add(sid)
+
+    def remove(self, sid: str) -> int | None:
+        account_id = self._by_sid.pop(sid, None)
+        if account_id is not None:
+            sids = self._by_account.get(account_id)
+            if sids is not None:
+                sids.discard(sid)
+                if not sids:
+                    del self._by_account[account_id]
+        return account_id
+
+    def account_of(self, sid: str) -> int | None:
+        return self._by_sid.get(sid)
+
+    def sids_of(self, account_id: int) -> list[str]:
+        return list(self._by_account.get(account_id, ()))
+
+    def __len__(self) -> int:
+        return len(self._by_sid)

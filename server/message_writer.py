@@ -1,0 +1,279 @@
+"""Group commit for the message path.
+
+Every message.send is queued here; one task commits many messages per transaction and resolves each
+sender's future only after that commit, so an acknowledged message is durable and the fsync is paid
+once per batch instead of once per message. Permission checks, idempotency (sender, client_id) and seq
+allocation happen inside the same transaction, so nothing is read-then-written across transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roles import policy
+from roles.facts import Actor, CaseFacts, RoomFacts
+from server.clock import Clock
+from server.errors import DomainError, Forbidden, NotFound, Unavailable
+from server.sealing import Sealer
+from server.storage.db import Database
+from server.storage.facts import case_facts_for, roles_and_teams
+from server.storage.messages import allocate_seqs, insert_messages
+from server.storage.models import Account, Case, Message, Room, RoomMember
+
+log = logging.getLogger("livehelp.writer")
+
+
+@dataclass
+class Draft:
+    room_id: int
+    sender_id: int
+    client_id: str
+    kind: str
+    body: str
+    sensitive: bool = False
+    meta: dict[str, Any] | None = None
+
+
+@dataclass
+class Written:
+    """A committed (or found duplicate) message with the facts it was written under."""
+
+    message: Message
+    plaintext: str | None
+    duplicate: bool
+    room_kind: str
+    sender: Account
+    sender_roles: frozenset[str]
+    sender_teams: frozenset[str]
+    case: CaseFacts | None
+
+
+# Runs inside the batch transaction for newly written messages: e.g. first_response_at.
+BatchHook = Callable[[AsyncSession, list[Written], dt.datetime], Awaitable[None]]
+
+
+@dataclass
+class _Pending:
+    draft: Draft
+    future: asyncio.Future[Written] = field(repr=False)
+
+
+class MessageWriter:
+    def __init__(self, db: Database, clock: Clock, sealer: Sealer, *, batch_max: int = 256,
+                 batch_wait: float = 0.0) -> None:
+        self.db = db
+        self.clock = clock
+        self.sealer = sealer
+        self.batch_max = batch_max
+        self.batch_wait = batch_wait
+        self.batch_hooks: list[BatchHook] = []
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.batches = 0
+        self.written = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="message-writer")
+
+    async def stop(self) -> None:
+        """Stop taking new messages, finish every queued one, then end the task."""
+        self._closing = True
+        if self._task is not None:
+            await self._queue.join()
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def submit(self, draft: Draft) -> Written:
+        if self._closing or self._task is None:
+            raise Unavailable("the server is shutting down; send again in a moment")
+        fut: asyncio.Future[Written] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(draft, fut))
+        return await fut
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            if self.batch_wait > 0:
+                await asyncio.sleep(self.batch_wait)
+            while len(batch) < self.batch_max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._commit_batch(batch)
+            except Exception:
+                log.exception("message batch failed; retrying one by one", extra={"size": len(batch)})
+                for p in batch:
+                    if not p.future.done():
+                        await self._commit_one_safely(p)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _commit_one_safely(self, p: _Pending) -> None:
+        for attempt in range(2):
+            try:
+                await self._commit_batch([p])
+                return
+            except IntegrityError:
+                if attempt == 1:
+                    break
+            except Exception as exc:  # never leave a sender waiting forever
+                if not p.future.done():
+                    p.future.set_exception(exc if isinstance(exc, DomainError) else Unavailable("could not store the message"))
+                return
+        if not p.future.done():
+            p.future.set_exception(Unavailable("could not store the message"))
+
+    async def _commit_batch(self, batch: list[_Pending]) -> None:
+        now = self.clock.now()
+        outcomes: list[tuple[_Pending, Written | DomainError]] = []
+        async with self.db.transaction() as session:
+            outcomes = await self._write(session, batch, now)
+        self.batches += 1
+        for p, out in outcomes:
+            if p.future.done():
+                continue
+            if isinstance(out, DomainError):
+                p.future.set_exception(out)
+            else:
+                p.future.set_result(out)
+
+    async def _write(self, session: AsyncSession, batch: list[_Pending], now: dt.datetime
+                     ) -> list[tuple[_Pending, Written | DomainError]]:
+        drafts = [p.draft for p in batch]
+        room_ids = {d.room_id for d in drafts}
+        sender_ids = {d.sender_id for d in drafts}
+
+        rooms = {r.id: r for r in (await session.execute(select(Room).where(Room.id.in_(room_ids)))).scalars()}
+        members: dict[tuple[int, int], str] = {
+            (rid, aid): role for rid, aid, role in (await session.execute(
+                select(RoomMember.room_id, RoomMember.account_id, RoomMember.role).where(
+                    RoomMember.room_id.in_(room_ids), RoomMember.account_id.in_(sender_ids))
+            )).all()
+        }
+        senders = {a.id: a for a in (await session.execute(select(Account).where(Account.id.in_(sender_ids)))).scalars()}
+        roles, teams = await roles_and_teams(session, sender_ids)
+        case_rooms = [rid for rid, r in rooms.items() if r.kind == "case"]
+        cases_by_room: dict[int, CaseFacts] = {}
+        if case_rooms:
+            cases = list((await session.execute(select(Case).where(Case.room_id.in_(case_rooms)))).scalars())
+            facts = await case_facts_for(session, cases)
+            cases_by_room = {c.room_id: facts[c.id] for c in cases}
+
+        keys = [(d.sender_id, d.client_id) for d in drafts]
+        existing: dict[tuple[int, str], Message] = {}
+        found = await session.execute(
+            select(Message).where(tuple_(Message.sender_id, Message.client_id).in_(keys))
+        ) if len(keys) > 1 else await session.execute(
+            select(Message).where(and_(Message.sender_id == keys[0][0], Message.client_id == keys[0][1]))
+        )
+        for m in found.scalars():
+            existing[(m.sender_id, m.client_id)] = m  # type: ignore[index]
+
+        outcomes: list[tuple[_Pending, Written | DomainError | _Accepted | _SameAs]] = []
+        accepted: list[tuple[_Pending, dict[str, Any]]] = []
+        first_in_batch: dict[tuple[int, str], int] = {}
+        for idx, p in enumerate(batch):
+            d = p.draft
+            sender = senders.get(d.sender_id)
+            room = rooms.get(d.room_id)
+            if sender is None or room is None:
+                outcomes.append((p, NotFound("no such room")))
+                continue
+            case = cases_by_room.get(room.id)
+            key = (d.sender_id, d.client_id)
+            if key in existing:
+                m = existing[key]
+                plaintext = m.body
+                if m.sensitive and m.body_sealed is not None and not m.purged:
+                    plaintext = await self.sealer.unseal(session, m.room_id, m.body_sealed)
+                outcomes.append((p, Written(m, plaintext, True, room.kind, sender, roles[sender.id],
+                                            teams[sender.id], cases_by_room.get(m.room_id))))
+                continue
+            if key in first_in_batch:
+                outcomes.append((p, _SameAs(first_in_batch[key])))  # resolved after insert
+                continue
+            actor = Actor(id=sender.id, roles=roles[sender.id], teams=teams[sender.id], is_guest=sender.is_guest)
+            decision = policy.can_send_message(
+                actor, RoomFacts(room.id, room.kind, members.get((room.id, sender.id)), case), d.kind)
+            if not decision:
+                outcomes.append((p, Forbidden(decision.reason)))
+                continue
+            first_in_batch[key] = idx
+            row: dict[str, Any] = dict(room_id=d.room_id, sender_id=d.sender_id, client_id=d.client_id,
+                                       kind=d.kind, body=d.body, body_sealed=None, sensitive=d.sensitive,
+                                       purged=False, meta=d.meta, created_at=now)
+            if d.sensitive:
+                if room.kind != "case":
+                    outcomes.append((p, Forbidden("sensitive content is never posted outside a case room")))
+                    del first_in_batch[key]
+                    continue
+                row["body_sealed"] = await self.sealer.seal(session, room.id, d.body)
+                row["body"] = None
+            accepted.append((p, row))
+            outcomes.append((p, _Accepted(len(accepted) - 1)))
+
+        per_room: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for _, row in accepted:
+            per_room[row["room_id"]].append(row)
+        for rid, rows in per_room.items():
+            first = await allocate_seqs(session, rid, len(rows))
+            for i, row in enumerate(rows):
+                row["seq"] = first + i
+        ids = await insert_messages(session, [row for _, row in accepted])
+
+        written: list[Written] = []
+        for (p, row), mid in zip(accepted, ids):
+            msg = Message(id=mid, **row)
+            room = rooms[row["room_id"]]
+            sender = senders[row["sender_id"]]
+            written.append(Written(msg, p.draft.body, False, room.kind, sender, roles[sender.id],
+                                   teams[sender.id], cases_by_room.get(room.id)))
+        for hook in self.batch_hooks:
+            await hook(session, written, now)
+        self.written += len(written)
+
+        final: list[tuple[_Pending, Written | DomainError]] = []
+        for p, out in outcomes:
+            if isinstance(out, _Accepted):
+                final.append((p, written[out.index]))
+            elif isinstance(out, _SameAs):
+                first_outcome = outcomes[out.index][1]
+                w = written[first_outcome.index] if isinstance(first_outcome, _Accepted) else None
+                final.append((p, _dup(w) if w else Unavailable("could not store the message")))
+            else:
+                final.append((p, out))
+        return final
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """Placeholder outcome: the index-th accepted row, filled in after the insert."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class _SameAs:
+    """Placeholder outcome: same (sender, client_id) as the batch's index-th pending message."""
+
+    index: int
+
+
+def _dup(w: Written) -> Written:
+    return Written(w.message, w.plaintext, True, w.room_kind, w.sender, w.sender_roles, w.sender_teams, w.case)
+

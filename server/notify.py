@@ -1,0 +1,76 @@
+"""Events to emit, and the notifier that sends them only after the change is committed.
+
+Actions return a list of Emit; transports hand the list to Notifier.send() once the action's
+transaction has committed (Zulip's send_event_on_commit), so no client sees what a crash could undo.
+Socket.IO rooms: account:{id}, room:{id}, room:{id}:staff, queue:{name}, staff:monitors, staff:duty.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+
+log = logging.getLogger("livehelp.notify")
+
+
+def account_room(account_id: int) -> str:
+    return f"account:{account_id}"
+
+
+def room_room(room_id: int) -> str:
+    return f"room:{room_id}"
+
+
+def room_staff_room(room_id: int) -> str:
+    return f"room:{room_id}:staff"
+
+
+def queue_room(queue: str) -> str:
+    return f"queue:{queue}"
+
+
+MONITORS = "staff:monitors"
+ADMINS = "staff:admins"
+
+
+@dataclass(frozen=True)
+class Emit:
+    event: str
+    data: Any
+    to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Join:
+    """Put an account's connected sockets into Socket.IO rooms (membership changed)."""
+
+    account_id: int
+    rooms: tuple[str, ...]
+    leave: bool = False
+
+
+Effect = Emit | Join
+
+
+class Notifier:
+    def __init__(self, sio: socketio.AsyncServer, connections: Any) -> None:
+        self.sio = sio
+        self.connections = connections
+
+    async def send(self, effects: list[Effect] | tuple[Effect, ...]) -> None:
+        for effect in effects:
+            try:
+                if isinstance(effect, Join):
+                    for sid in self.connections.sids_of(effect.account_id):
+                        for r in effect.rooms:
+                            if effect.leave:
+                                await self.sio.leave_room(sid, r)
+                            else:
+                                await self.sio.enter_room(sid, r)
+                elif effect.to:
+                    await self.sio.emit(effect.event, effect.data, to=list(effect.to))
+            except Exception:  # a failed emit must never undo or hide a committed change
+                log.exception("emit failed", extra={"event": getattr(effect, "event", "join")})

@@ -1,0 +1,1 @@
+"""Socket.IO transport: the event table, connect/auth, the ack envelope."""

@@ -1,0 +1,1 @@
+"""Storage: engine and sessions, models, the group-commit message writer."""

@@ -1,0 +1,102 @@
+"""Engine, sessions and schema upgrade.
+
+SQLite runs in WAL mode with foreign keys, a busy timeout, full sync (an acknowledged message survives a
+crash; group commit pays the fsync once per batch) and secure_delete (freed pages hold no plaintext).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from server.config import DatabaseConfig
+
+log = logging.getLogger("livehelp.db")
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA busy_timeout=10000",
+        "PRAGMA synchronous=FULL",
+        "PRAGMA secure_delete=ON",
+    ):
+        cur.execute(pragma)
+    cur.close()
+
+
+def sqlite_path(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def build_engine(cfg: DatabaseConfig) -> AsyncEngine:
+    url = make_url(cfg.url)
+    kwargs: dict[str, Any] = {"echo": cfg.echo}
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_path(cfg.url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs.update(pool_size=cfg.pool_size, max_overflow=cfg.pool_size * 2, pool_pre_ping=True)
+    engine = create_async_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """The engine and a session factory; one per process, made in create_app."""
+
+    def __init__(self, cfg: DatabaseConfig) -> None:
+        self.cfg = cfg
+        self.engine = build_engine(cfg)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.dialect = self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on any error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+    async def upgrade(self) -> None:
+        """Create or upgrade the schema to the newest Alembic revision."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_run_alembic_upgrade)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def alembic_config(connection: Any = None) -> Any:
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _run_alembic_upgrade(sync_conn: Any) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(sync_conn), "head")

@@ -1,0 +1,99 @@
+"""Load the facts the policy decides on (roles/facts.py) from storage, in batches where it matters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roles.facts import Actor, CaseFacts, RoomFacts
+from server.storage.models import Account, AccountRole, AccountTeam, Case, Presence, Room, RoomMember
+
+
+async def roles_and_teams(
+    session: AsyncSession, account_ids: Iterable[int]
+) -> tuple[dict[int, frozenset[str]], dict[int, frozenset[str]]]:
+    ids = list(set(account_ids))
+    roles: dict[int, set[str]] = defaultdict(set)
+    teams: dict[int, set[str]] = defaultdict(set)
+    if ids:
+        for aid, role in (await session.execute(
+            select(AccountRole.account_id, AccountRole.role).where(AccountRole.account_id.in_(ids))
+        )).all():
+            roles[aid].add(role)
+        for aid, team in (await session.execute(
+            select(AccountTeam.account_id, AccountTeam.team).where(AccountTeam.account_id.in_(ids))
+        )).all():
+            teams[aid].add(team)
+    return ({i: frozenset(roles.get(i, ())) for i in ids}, {i: frozenset(teams.get(i, ())) for i in ids})
+
+
+async def connected_accounts(session: AsyncSession, account_ids: Iterable[int]) -> set[int]:
+    ids = list(set(account_ids))
+    if not ids:
+        return set()
+    rows = await session.execute(select(Presence.account_id).where(Presence.account_id.in_(ids)).distinct())
+    return {r[0] for r in rows.all()}
+
+
+async def on_duty_accounts(session: AsyncSession, accounts: Iterable[Account], now: dt.datetime) -> set[int]:
+    """On duty = toggled on (or inside a scheduled shift: the helpdesk area adds shifts here)."""
+    from server.storage import duty  # late import: the helpdesk area owns shift rules
+
+    return await duty.on_duty_ids(session, list(accounts), now)
+
+
+async def load_actors(session: AsyncSession, account_ids: Iterable[int], now: dt.datetime) -> dict[int, Actor]:
+    ids = list(set(account_ids))
+    if not ids:
+        return {}
+    accounts = {a.id: a for a in (await session.execute(select(Account).where(Account.id.in_(ids)))).scalars()}
+    roles, teams = await roles_and_teams(session, ids)
+    connected = await connected_accounts(session, ids)
+    duty_ids = await on_duty_accounts(session, accounts.values(), now)
+    return {
+        aid: Actor(id=aid, roles=roles[aid], teams=teams[aid], is_guest=acc.is_guest,
+                   on_duty=aid in duty_ids, connected=aid in connected)
+        for aid, acc in accounts.items()
+    }
+
+
+async def load_actor(session: AsyncSession, account_id: int, now: dt.datetime) -> Actor:
+    actors = await load_actors(session, [account_id], now)
+    if account_id not in actors:
+        from server.errors import Unauthenticated
+
+        raise Unauthenticated("this account no longer exists")
+    return actors[account_id]
+
+
+async def case_facts_for(session: AsyncSession, cases: Iterable[Case]) -> dict[int, CaseFacts]:
+    """CaseFacts by case id. Escalation teams and expert teams come from the escalation area."""
+    from server.storage import case_extras  # late import: the escalation area owns these
+
+    cases = list(cases)
+    extras = await case_extras.load(session, [c.id for c in cases])
+    out: dict[int, CaseFacts] = {}
+    for c in cases:
+        esc_team, experts = extras.get(c.id, (None, frozenset()))
+        out[c.id] = CaseFacts(
+            id=c.id, status=c.status, requester_id=c.requester_id, helper_id=c.helper_id,
+            trainee_id=c.trainee_id, monitor_id=c.monitor_id, route=c.route, queue=c.queue,
+            escalation_team=esc_team, expert_teams=experts,
+        )
+    return out
+
+
+async def room_facts(session: AsyncSession, room: Room, account_id: int) -> RoomFacts:
+    membership = (await session.execute(
+        select(RoomMember.role).where(RoomMember.room_id == room.id, RoomMember.account_id == account_id)
+    )).scalar_one_or_none()
+    case_f = None
+    if room.kind == "case":
+        case = (await session.execute(select(Case).where(Case.room_id == room.id))).scalar_one_or_none()
+        if case is not None:
+            case_f = (await case_facts_for(session, [case]))[case.id]
+    return RoomFacts(id=room.id, kind=room.kind, membership=membership, case=case_f)

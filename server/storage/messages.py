@@ -1,0 +1,62 @@
+"""Message queries shared by the writer, history, sync and server-written system messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.storage.models import Message, Room
+
+
+async def allocate_seqs(session: AsyncSession, room_id: int, count: int) -> int:
+    """Reserve `count` seqs in a room inside the caller's transaction; returns the first.
+
+    The row update locks the room (PostgreSQL) or the database (SQLite) until commit, so seqs never
+    collide and never leave gaps: a rolled-back transaction gives its seqs back.
+    """
+    result = await session.execute(
+        update(Room).where(Room.id == room_id).values(last_seq=Room.last_seq + count).returning(Room.last_seq)
+    )
+    last = result.scalar_one()
+    return int(last) - count + 1
+
+
+async def append_system_message(
+    session: AsyncSession, room_id: int, body: str, now: dt.datetime, meta: dict[str, Any] | None = None,
+    kind: str = "system",
+) -> Message:
+    """Server-written message in the caller's transaction (atomic with the state change it reports)."""
+    seq = await allocate_seqs(session, room_id, 1)
+    msg = Message(room_id=room_id, seq=seq, sender_id=None, client_id=None, kind=kind, body=body,
+                  sensitive=False, purged=False, meta=meta, created_at=now)
+    session.add(msg)
+    await session.flush()
+    return msg
+
+
+async def messages_after(session: AsyncSession, room_id: int, after: int, limit: int) -> list[Message]:
+    rows = await session.execute(
+        select(Message).where(Message.room_id == room_id, Message.seq > after).order_by(Message.seq).limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def messages_before(session: AsyncSession, room_id: int, before: int, limit: int) -> list[Message]:
+    rows = await session.execute(
+        select(Message).where(Message.room_id == room_id, Message.seq < before)
+        .order_by(Message.seq.desc()).limit(limit)
+    )
+    return list(reversed(list(rows.scalars())))
+
+
+async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many messages in one statement; returns ids in the order given."""
+    if not rows:
+        return []
+    result = await session.execute(
+        insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
+    )
+    return [r[0] for r in result.all()]

@@ -1,0 +1,29 @@
+"""All models; importing this package registers every table on Base.metadata."""
+
+from server.storage.models import escalation, helpdesk, retention, roles  # noqa: F401
+from server.storage.models.base import Base, UTCDateTime
+from server.storage.models.core import (
+    Account,
+    AccountRole,
+    AccountTeam,
+    Case,
+    Message,
+    Presence,
+    Room,
+    RoomMember,
+    Token,
+)
+
+__all__ = [
+    "Base",
+    "UTCDateTime",
+    "Account",
+    "AccountRole",
+    "AccountTeam",
+    "Case",
+    "Message",
+    "Presence",
+    "Room",
+    "RoomMember",
+    "Token",
+]

@@ -1,0 +1,3 @@
+"""Tables owned by the escalation feature area."""
+
+from __future__ import annotations

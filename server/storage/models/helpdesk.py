@@ -1,0 +1,3 @@
+"""Tables owned by the helpdesk feature area."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables owned by the roles feature area."""
+
+from __future__ import annotations

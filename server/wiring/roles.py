@@ -1,0 +1,11 @@
+"""Wiring of the roles feature area."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.deps import Deps
+
+
+def wire(app: web.Application, deps: Deps) -> None:
+    return None

@@ -1,0 +1,182 @@
+"""Test support: a real server on a free port, real Socket.IO clients, accounts by role.
+
+Tests never mock our own server: they start it (in-process on a real socket so the FakeClock can be
+advanced, or as a subprocess when a restart matters) and talk to it over HTTP and Socket.IO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import socketio
+import yaml
+
+from server.actions import accounts
+from server.clock import FakeClock
+from server.config import Config, config_from_mapping, merge
+from server.deps import Deps
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+_ids = itertools.count(1)
+
+
+def base_config_mapping() -> dict[str, Any]:
+    raw = yaml.safe_load((REPO / "config.yaml").read_text()) or {}
+    return merge(raw, {"auth": {"scrypt_log_n": 4}, "server": {"ping_interval": 5, "ping_timeout": 5},
+                       "logging": {"level": "WARNING"}})
+
+
+def make_config(database_url: str, overrides: dict[str, Any] | None = None) -> Config:
+    raw = merge(base_config_mapping(), overrides or {})
+    raw = merge(raw, {"database": {"url": database_url}})
+    return config_from_mapping(raw, str(REPO))
+
+
+class Client:
+    """A real python-socketio client that records every server event it receives."""
+
+    def __init__(self, base_url: str, token: str, name: str = "") -> None:
+        self.base_url = base_url
+        self.token = token
+        self.name = name
+        self.sio = socketio.AsyncClient(reconnection=False, request_timeout=10)
+        self.events: dict[str, list[Any]] = defaultdict(list)
+        self._changed = asyncio.Event()
+
+        @self.sio.on("*")
+        async def any_event(event: str, data: Any = None) -> None:
+            self.events[event].append(data)
+            self._changed.set()
+
+    async def connect(self) -> "Client":
+        await self.sio.connect(self.base_url, auth={"token": self.token}, transports=["websocket"],
+                               wait_timeout=10)
+        return self
+
+    async def call(self, event: str, payload: Any = None, timeout: float = 10) -> dict[str, Any]:
+        result = await self.sio.call(event, payload if payload is not None else {}, timeout=timeout)
+        return result  # type: ignore[no-any-return]
+
+    async def ok(self, event: str, payload: Any = None) -> dict[str, Any]:
+        """Call and assert success; returns the answer."""
+        answer = await self.call(event, payload)
+        assert answer.get("ok") is True, f"{self.name}: {event} {payload!r} -> {answer!r}"
+        return answer
+
+    async def error(self, event: str, payload: Any = None) -> str:
+        """Call, assert failure, return the error code."""
+        answer = await self.call(event, payload)
+        assert answer.get("ok") is False, f"{self.name}: {event} {payload!r} unexpectedly succeeded: {answer!r}"
+        return answer["error"]["code"]  # type: ignore[no-any-return]
+
+    async def wait_for(self, event: str, pred: Callable[[Any], bool] = lambda _: True, timeout: float = 5) -> Any:
+        deadline = asyncio.get_running_loop().time() + timeout
+        seen = 0
+        while True:
+            items = self.events[event]
+            for item in items[seen:]:
+                if pred(item):
+                    return item
+            seen = len(items)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"{self.name}: no {event!r} matching within {timeout}s; got {items!r}")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+    def received(self, event: str, pred: Callable[[Any], bool] = lambda _: True) -> list[Any]:
+        return [e for e in self.events[event] if pred(e)]
+
+    async def settle(self, seconds: float = 0.3) -> None:
+        """Give the server time to deliver anything still in flight (used before asserting absence)."""
+        await asyncio.sleep(seconds)
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    deps: Deps | None
+    clock: FakeClock | None
+    http: aiohttp.ClientSession
+    clients: list[Client] = field(default_factory=list)
+
+    async def create_account(self, username: str | None = None, roles: list[str] | tuple[str, ...] = ("helper",),
+                             teams: list[str] | tuple[str, ...] = (), display_name: str | None = None) -> dict[str, Any]:
+        assert self.deps is not None, "in-process server only"
+        username = username or f"user{next(_ids)}"
+        return await accounts.create_account(self.deps, username, PASSWORD, roles=list(roles), teams=list(teams),
+                                             display_name=display_name)
+
+    async def post(self, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.post(self.url + path, json=body, headers=headers) as r:
+            return r.status, await r.json()
+
+    async def get(self, path: str, token: str | None = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.get(self.url + path, headers=headers) as r:
+            ctype = r.headers.get("Content-Type", "")
+            return r.status, (await r.json() if "json" in ctype else await r.text())
+
+    async def login(self, username: str) -> dict[str, Any]:
+        status, body = await self.post("/api/session", {"username": username, "password": PASSWORD})
+        assert status == 200, body
+        return body  # type: ignore[no-any-return]
+
+    async def guest(self, name: str = "Rita") -> dict[str, Any]:
+        status, body = await self.post("/api/guest", {"display_name": name})
+        assert status == 200, body
+        return body  # type: ignore[no-any-return]
+
+    async def client(self, token: str, name: str = "") -> Client:
+        c = Client(self.url, token, name)
+        await c.connect()
+        self.clients.append(c)
+        return c
+
+    async def staff(self, name: str, roles: list[str] | tuple[str, ...], teams: list[str] | tuple[str, ...] = (),
+                    on_duty: bool = False) -> Client:
+        """Create an account, log in, connect; optionally go on duty (duty.set)."""
+        await self.create_account(name, roles, teams, display_name=name.split("_")[0].title())
+        session = await self.login(name)
+        c = await self.client(session["token"], name)
+        c.account = session["account"]  # type: ignore[attr-defined]
+        if on_duty:
+            await c.ok("duty.set", {"on_duty": True})
+        return c
+
+    async def requester(self, name: str = "Rita") -> Client:
+        session = await self.guest(name)
+        c = await self.client(session["token"], name)
+        c.account = session["account"]  # type: ignore[attr-defined]
+        return c
+
+    async def close_clients(self) -> None:
+        for c in self.clients:
+            await c.close()
+        self.clients.clear()
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def test_database_url() -> str | None:
+    return os.environ.get("LIVEHELP_TEST_DATABASE_URL") or None
