@@ -109,7 +109,7 @@ function renderRooms() {
   const rooms = Array.from(state.rooms.values()).filter((r) => !r.kind || r.kind === 'team')
     .sort((a, b) => String(a.name).localeCompare(String(b.name)));
   $('#rooms').replaceChildren(...rooms.map((r) => {
-    const joined = r.joined !== false && r.member !== false;
+    const joined = r.joined === true || (r.joined !== false && r.membership !== null && r.membership !== undefined);
     return el('li', { class: 'room-item' },
       el('button', { type: 'button', class: 'link-button', text: r.name || `room ${r.id}`, on: { click: () => joinRoom(r, { open: true }) } }),
       r.topic ? el('span', { class: 'muted', text: ` ${r.topic}` }) : null,
@@ -344,6 +344,12 @@ class Pane {
       token: () => state.ctx.session.token,
       announce: (t) => state.ctx.announce(`${this.shortTitle()}: ${t}`),
       label: type === 'case' ? `Messages in case ${caseObj.id}` : `Messages in ${room.name}`,
+      decorate: (m, li) => {
+        const caseId = m.meta && (m.meta.case_id ?? (m.meta.case && m.meta.case.id));
+        if (caseId === undefined || caseId === null || (this.type === 'case' && sameId(caseId, this.caseObj.id))) return;
+        li.append(el('div', { class: 'msg-card-actions' },
+          el('button', { type: 'button', class: 'button-small', text: `Open case #${caseId}`, on: { click: () => openCase(caseId) } })));
+      },
     });
     this.kind = el('select', { class: 'kind-select', attrs: { 'aria-label': 'Message kind' } },
       el('option', { value: 'chat', text: 'Chat (requester sees)' }),
@@ -397,9 +403,9 @@ class Pane {
         if (ack.case) this.setCase(upsertCase(ack.case));
         this.log.add(conn().ingest(ack.messages || [], this.roomId));
       } else {
-        const ack = await conn().call(EV.ROOM_HISTORY, { room_id: this.roomId, limit: 500 });
+        const msgs = await conn().history(this.roomId);
         this.shadowing = false;
-        this.log.add(conn().ingest(ack.messages || [], this.roomId));
+        this.log.add(msgs);
       }
       this.log.scrollToEnd();
     } catch (e) {
@@ -434,9 +440,9 @@ class Pane {
     }
     const c = this.caseObj;
     this.titleNode.textContent = caseLabel(c);
-    this.statusNode.replaceChildren(statusChip(c.status), c.priority ? el('span', { class: 'chip chip-priority', text: c.priority }) : null,
+    this.statusNode.replaceChildren(...[statusChip(c.status), c.priority ? el('span', { class: 'chip chip-priority', text: c.priority }) : null,
       this.shadowing ? el('span', { class: 'chip chip-shadow', text: 'shadowing' }) : null,
-      c.route ? el('span', { class: 'chip', text: `route: ${c.route}` }) : null);
+      c.route ? el('span', { class: 'chip', text: `route: ${c.route}` }) : null].filter(Boolean));
     const ppl = [];
     if (c.helper) ppl.push(`Helper: ${c.helper.display_name}`);
     if (c.trainee) ppl.push(`Trainee: ${c.trainee.display_name}`);

@@ -43,6 +43,9 @@ export class MessageLog {
       if (!m || typeof m.seq !== 'number') continue;
       const existing = this.bySeq.get(m.seq);
       const node = this.render(m);
+      if (this.opts.decorate) {
+        try { this.opts.decorate(m, node); } catch (e) { console.warn('decorate failed', e); }
+      }
       if (existing) {
         existing.node.replaceWith(node);
         this.bySeq.set(m.seq, { message: m, node });

@@ -173,9 +173,7 @@ async function openChat() {
   });
   state.outbox = new Outbox(state.conn, (m) => state.log.add(m));
   try {
-    const ack = await state.conn.call(EV.ROOM_HISTORY, { room_id: roomId, limit: 500 });
-    const msgs = state.conn.ingest(ack.messages || [], roomId);
-    state.log.add(msgs);
+    state.log.add(await state.conn.history(roomId));
     state.log.scrollToEnd();
   } catch (e) {
     state.conn.track(roomId, 0);

@@ -67,6 +67,23 @@ class SeqTracker {
     return true;
   }
 
+  /**
+   * A room's whole history (paged with `after`, since the server caps one page), recorded for sync.
+   * Stops after `maxPages` pages; the newest messages then arrive live or through sync.
+   */
+  async history(roomId, { pageSize = 100, maxPages = 20 } = {}) {
+    const all = [];
+    let after = 0;
+    for (let page = 0; page < maxPages; page += 1) {
+      const ack = await this.call(EV.ROOM_HISTORY, { room_id: roomId, after, limit: pageSize });
+      const msgs = ack.messages || [];
+      all.push(...msgs);
+      if (msgs.length < pageSize) break;
+      after = Math.max(...msgs.map((m) => m.seq));
+    }
+    return this.ingest(all, roomId);
+  }
+
   /** Start tracking a room whose history begins after `seq` (e.g. an empty room: 0). */
   start(roomId, seq = 0) {
     const key = String(roomId);
@@ -227,8 +244,11 @@ export class Connection {
       const byRoom = ack.messages || {};
       for (const [roomId, list] of Object.entries(byRoom)) {
         const sorted = (list || []).slice().sort((a, b) => a.seq - b.seq);
+        // The server also answers for rooms we did not ask about (from seq 0): record those
+        // without replaying their whole history as if it were new.
+        const asked = Object.prototype.hasOwnProperty.call(since, roomId);
         for (const m of sorted) {
-          if (this.seqs.see(m.room_id ?? roomId, m.seq)) this.dispatch(EV.MESSAGE, m);
+          if (this.seqs.see(m.room_id ?? roomId, m.seq) && asked) this.dispatch(EV.MESSAGE, m);
         }
       }
       this.dispatch('synced', byRoom);

@@ -1,0 +1,336 @@
+// Admin pages (/admin): accounts and roles, trainees eligible for promotion, a week view of
+// shift coverage with gaps, canned responses, reports. Everything goes through /api/admin/...
+
+import { $, $$, el, errorText } from './dom.js';
+import { api } from './api.js';
+import { startStaffPage } from './staff.js';
+import { formDialog } from './dialogs.js';
+
+const A = '/api/admin';
+const state = { ctx: null, weekStart: startOfWeek(new Date()), accounts: [] };
+const token = () => state.ctx.session.token;
+const list = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
+const nameOf = (a) => (a && (a.display_name || a.username)) || '';
+
+function status(id, text, isError = false) {
+  const node = $(id);
+  node.textContent = text || '';
+  node.className = isError ? 'error' : 'muted';
+}
+
+function notReady(e) {
+  return e && (e.status === 404 || e.code === 'not_found')
+    ? 'This part of the server is not available yet.'
+    : errorText(e);
+}
+
+// ---- tabs (arrow keys move between tabs, as the ARIA pattern asks) ---------------------------
+
+function selectTab(tab) {
+  for (const t of $$('[role=tab]')) {
+    const on = t === tab;
+    t.setAttribute('aria-selected', on ? 'true' : 'false');
+    t.tabIndex = on ? 0 : -1;
+    $(`#${t.getAttribute('aria-controls')}`).hidden = !on;
+  }
+  tab.focus();
+  const loaders = { 'tab-accounts': loadAccounts, 'tab-promotion': loadPromotion, 'tab-coverage': loadCoverage, 'tab-canned': loadCanned, 'tab-reports': loadReports };
+  loaders[tab.id]?.();
+  history.replaceState(null, '', `#${tab.id.slice(4)}`);
+}
+
+function bindTabs() {
+  const tabs = $$('[role=tab]');
+  tabs.forEach((t, i) => {
+    t.addEventListener('click', () => selectTab(t));
+    t.addEventListener('keydown', (e) => {
+      let j = null;
+      if (e.key === 'ArrowRight') j = (i + 1) % tabs.length;
+      if (e.key === 'ArrowLeft') j = (i - 1 + tabs.length) % tabs.length;
+      if (e.key === 'Home') j = 0;
+      if (e.key === 'End') j = tabs.length - 1;
+      if (j !== null) { e.preventDefault(); selectTab(tabs[j]); }
+    });
+  });
+}
+
+// ---- accounts --------------------------------------------------------------------------------
+
+async function loadAccounts() {
+  try {
+    const data = await api.get(`${A}/accounts`, token());
+    state.accounts = data.accounts || [];
+    status('#accounts-status', `${state.accounts.length} accounts.`);
+  } catch (e) {
+    state.accounts = [];
+    status('#accounts-status', notReady(e), true);
+  }
+  $('#accounts-body').replaceChildren(...state.accounts.map((a) => el('tr', {},
+    el('td', { text: a.username }),
+    el('td', { text: a.display_name || '' }),
+    el('td', { text: (a.roles || []).join(', ') }),
+    el('td', { text: (a.teams || []).join(', ') }),
+    el('td', { text: a.on_duty ? 'yes' : 'no' }),
+    el('td', {}, el('div', { class: 'row-actions' },
+      el('button', { type: 'button', class: 'button-small', text: 'Edit roles…', attrs: { 'aria-label': `Edit roles of ${a.username}` }, on: { click: () => editAccount(a) } }))))));
+}
+
+async function editAccount(a) {
+  const values = await formDialog({
+    title: `Roles and teams of ${a.username}`,
+    fields: [
+      { name: 'display_name', label: 'Display name', value: a.display_name || '' },
+      { name: 'roles', label: 'Roles (comma separated: trainee, helper, monitor, admin)', value: (a.roles || []).join(', ') },
+      { name: 'teams', label: 'Teams (comma separated)', value: (a.teams || []).join(', ') },
+    ],
+    submitLabel: 'Save',
+    onSubmit: async (v) => api.patch(`${A}/accounts/${encodeURIComponent(a.id)}`, { display_name: v.display_name, roles: list(v.roles), teams: list(v.teams) }, token()),
+  });
+  if (values) await loadAccounts();
+}
+
+async function onCreateAccount(e) {
+  e.preventDefault();
+  const body = {
+    username: $('#acc-username').value.trim(),
+    display_name: $('#acc-display').value.trim() || undefined,
+    password: $('#acc-password').value,
+    roles: list($('#acc-roles').value),
+    teams: list($('#acc-teams').value),
+  };
+  if (!body.username || !body.password) { status('#accounts-status', 'Username and password are required.', true); return; }
+  try {
+    await api.post(`${A}/accounts`, body, token());
+    e.target.reset();
+    await loadAccounts();
+    status('#accounts-status', `Created ${body.username}.`);
+  } catch (err) {
+    status('#accounts-status', notReady(err), true);
+  }
+}
+
+// ---- promotion -------------------------------------------------------------------------------
+
+async function loadPromotion() {
+  let rows = [];
+  try {
+    const data = await api.get(`${A}/trainees`, token());
+    rows = data.trainees || data.eligible || [];
+    status('#promotion-status', rows.length ? '' : 'No trainees yet.');
+  } catch (e) {
+    status('#promotion-status', notReady(e), true);
+  }
+  $('#promotion-body').replaceChildren(...rows.map((t) => {
+    const acct = t.account || t;
+    const vouches = Array.isArray(t.vouches) ? t.vouches.length : (t.vouches ?? t.vouch_count ?? 0);
+    const needed = t.required ?? t.vouches_required ?? null;
+    const eligible = t.eligible ?? (needed !== null ? vouches >= needed : false);
+    return el('tr', {},
+      el('td', { text: nameOf(acct) }),
+      el('td', { text: needed !== null ? `${vouches} of ${needed}` : String(vouches) }),
+      el('td', { text: eligible ? 'yes' : 'not yet' }),
+      el('td', {}, el('button', {
+        type: 'button', class: 'button-small button-primary', text: 'Promote to helper', disabled: !eligible,
+        attrs: { 'aria-label': `Promote ${nameOf(acct)} to helper` },
+        on: { click: async () => {
+          try {
+            await api.post(`${A}/accounts/${encodeURIComponent(acct.id)}/promote`, { to: 'helper' }, token());
+            status('#promotion-status', `${nameOf(acct)} is now a helper.`);
+            await loadPromotion();
+          } catch (e) { status('#promotion-status', notReady(e), true); }
+        } },
+      })));
+  }));
+}
+
+// ---- coverage --------------------------------------------------------------------------------
+
+function startOfWeek(d) {
+  const x = new Date(d);
+  x.setHours(0, 0, 0, 0);
+  const day = (x.getDay() + 6) % 7; // Monday = 0
+  x.setDate(x.getDate() - day);
+  return x;
+}
+
+/** Turn a shift ({starts_at, ends_at} or weekly {weekday, start, end}) into [start, end) Dates this week. */
+function shiftIntervals(s, weekStart) {
+  if (s.starts_at && s.ends_at) return [[new Date(s.starts_at), new Date(s.ends_at)]];
+  if (s.weekday !== undefined && s.start && s.end) {
+    const day = new Date(weekStart);
+    day.setDate(day.getDate() + Number(s.weekday));
+    const [sh, sm] = s.start.split(':').map(Number);
+    const [eh, em] = s.end.split(':').map(Number);
+    const a = new Date(day); a.setHours(sh, sm || 0, 0, 0);
+    const b = new Date(day); b.setHours(eh, em || 0, 0, 0);
+    if (b <= a) b.setDate(b.getDate() + 1);
+    return [[a, b]];
+  }
+  return [];
+}
+
+async function loadCoverage() {
+  const from = state.weekStart;
+  const to = new Date(from); to.setDate(to.getDate() + 7);
+  $('#week-label').textContent = `Week of ${from.toLocaleDateString()}`;
+  let shifts = [];
+  let gapsFromServer = null;
+  try {
+    const data = await api.get(`${A}/shifts?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`, token());
+    shifts = data.shifts || [];
+    gapsFromServer = data.gaps || null;
+    status('#coverage-status', shifts.length ? '' : 'No shifts this week: every hour is a gap.');
+  } catch (e) {
+    status('#coverage-status', notReady(e), true);
+  }
+  const intervals = shifts.flatMap((s) => shiftIntervals(s, from).map(([a, b]) => ({ a, b, who: nameOf(s.account) || s.username || '' })));
+  const grid = $('#week');
+  const cells = [el('div', { class: 'cell head', text: '' })];
+  const days = [];
+  for (let i = 0; i < 7; i += 1) {
+    const d = new Date(from); d.setDate(d.getDate() + i);
+    days.push(d);
+    cells.push(el('div', { class: 'cell head', attrs: { role: 'columnheader' }, text: d.toLocaleDateString([], { weekday: 'short', day: 'numeric' }) }));
+  }
+  let gapHours = 0;
+  for (let h = 0; h < 24; h += 1) {
+    cells.push(el('div', { class: 'cell hour', attrs: { role: 'rowheader' }, text: `${String(h).padStart(2, '0')}:00` }));
+    for (const d of days) {
+      const a = new Date(d); a.setHours(h, 0, 0, 0);
+      const b = new Date(a); b.setHours(h + 1);
+      const who = intervals.filter((iv) => iv.a < b && iv.b > a).map((iv) => iv.who);
+      let gap = who.length === 0;
+      if (gapsFromServer) gap = gapsFromServer.some((g) => new Date(g.starts_at) < b && new Date(g.ends_at) > a);
+      if (gap) gapHours += 1;
+      const label = `${d.toLocaleDateString([], { weekday: 'long' })} ${String(h).padStart(2, '0')}:00: ${gap ? 'gap, nobody scheduled' : who.join(', ')}`;
+      cells.push(el('div', { class: ['cell', gap ? 'gap' : 'covered'], attrs: { role: 'gridcell', 'aria-label': label, title: label }, text: gap ? '' : String(who.length) }));
+    }
+  }
+  grid.replaceChildren(...cells);
+  if (!$('#coverage-status').textContent) status('#coverage-status', `${gapHours} of 168 hours have nobody scheduled.`);
+  $('#shifts-body').replaceChildren(...shifts.map((s) => {
+    const [[a, b] = []] = shiftIntervals(s, from);
+    return el('tr', {},
+      el('td', { text: nameOf(s.account) || s.username || '' }),
+      el('td', { text: a ? a.toLocaleString() : '' }),
+      el('td', { text: b ? b.toLocaleString() : '' }),
+      el('td', {}, s.id !== undefined ? el('button', { type: 'button', class: 'button-small', text: 'Remove', on: { click: async () => {
+        try { await api.del(`${A}/shifts/${encodeURIComponent(s.id)}`, token()); await loadCoverage(); } catch (e) { status('#coverage-status', notReady(e), true); }
+      } } }) : null));
+  }));
+}
+
+async function onAddShift(e) {
+  e.preventDefault();
+  const username = $('#shift-account').value.trim();
+  const start = $('#shift-start').value;
+  const end = $('#shift-end').value;
+  if (!username || !start || !end) { status('#coverage-status', 'Staff, start and end are required.', true); return; }
+  let account = state.accounts.find((a) => a.username === username);
+  try {
+    if (!account) {
+      const data = await api.get(`${A}/accounts`, token());
+      state.accounts = data.accounts || [];
+      account = state.accounts.find((a) => a.username === username);
+    }
+    const body = { username, starts_at: new Date(start).toISOString(), ends_at: new Date(end).toISOString() };
+    if (account) body.account_id = account.id;
+    await api.post(`${A}/shifts`, body, token());
+    e.target.reset();
+    await loadCoverage();
+  } catch (err) {
+    status('#coverage-status', notReady(err), true);
+  }
+}
+
+// ---- canned responses ------------------------------------------------------------------------
+
+async function loadCanned() {
+  let rows = [];
+  try {
+    const data = await api.get(`${A}/canned`, token());
+    rows = data.canned || [];
+    status('#canned-status', rows.length ? '' : 'No canned responses yet.');
+  } catch (e) {
+    status('#canned-status', notReady(e), true);
+  }
+  $('#canned-body').replaceChildren(...rows.map((c) => el('tr', {},
+    el('td', {}, el('kbd', { text: c.shortcut })),
+    el('td', { text: c.text }),
+    el('td', {}, el('button', {
+      type: 'button', class: 'button-small', text: 'Delete', attrs: { 'aria-label': `Delete canned response ${c.shortcut}` },
+      on: { click: async () => {
+        try { await api.del(`${A}/canned/${encodeURIComponent(c.id ?? c.shortcut)}`, token()); await loadCanned(); } catch (e) { status('#canned-status', notReady(e), true); }
+      } },
+    })))));
+}
+
+async function onSaveCanned(e) {
+  e.preventDefault();
+  const shortcut = $('#canned-shortcut').value.trim();
+  const text = $('#canned-text').value.trim();
+  if (!shortcut || !text) { status('#canned-status', 'Shortcut and text are required.', true); return; }
+  try {
+    await api.post(`${A}/canned`, { shortcut, text }, token());
+    e.target.reset();
+    await loadCanned();
+  } catch (err) {
+    status('#canned-status', notReady(err), true);
+  }
+}
+
+// ---- reports ---------------------------------------------------------------------------------
+
+function renderValue(v) {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ');
+  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}: ${typeof x === 'object' ? JSON.stringify(x) : x}`).join('; ');
+  return String(v);
+}
+
+function tableOf(rows) {
+  const cols = Array.from(new Set(rows.flatMap((r) => Object.keys(r))));
+  return el('table', { class: 'data' },
+    el('thead', {}, el('tr', {}, ...cols.map((c) => el('th', { scope: 'col', text: c.replace(/_/g, ' ') })))),
+    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...cols.map((c) => el('td', { text: renderValue(r[c]) }))))));
+}
+
+async function loadReports(e) {
+  if (e) e.preventDefault();
+  const params = new URLSearchParams();
+  if ($('#report-from').value) params.set('from', new Date($('#report-from').value).toISOString());
+  if ($('#report-to').value) params.set('to', new Date($('#report-to').value).toISOString());
+  const box = $('#reports');
+  try {
+    const data = await api.get(`${A}/reports${params.toString() ? `?${params}` : ''}`, token());
+    status('#reports-status', '');
+    const parts = [];
+    const scalars = Object.entries(data).filter(([, v]) => v === null || typeof v !== 'object');
+    if (scalars.length) {
+      parts.push(el('div', { class: 'summary' }, ...scalars.map(([k, v]) => el('div', { class: 'stat' }, el('strong', { text: String(v ?? '—') }), el('span', { text: k.replace(/_/g, ' ') })))));
+    }
+    for (const [k, v] of Object.entries(data)) {
+      if (Array.isArray(v) && v.length && typeof v[0] === 'object') parts.push(el('h3', { text: k.replace(/_/g, ' ') }), tableOf(v));
+      else if (v && typeof v === 'object' && !Array.isArray(v)) parts.push(el('h3', { text: k.replace(/_/g, ' ') }), tableOf([v]));
+    }
+    box.replaceChildren(...parts);
+  } catch (err) {
+    box.replaceChildren();
+    status('#reports-status', notReady(err), true);
+  }
+}
+
+async function onReady(ctx) {
+  state.ctx = ctx;
+  bindTabs();
+  $('#account-form').addEventListener('submit', onCreateAccount);
+  $('#shift-form').addEventListener('submit', onAddShift);
+  $('#canned-form').addEventListener('submit', onSaveCanned);
+  $('#report-form').addEventListener('submit', loadReports);
+  $('#week-prev').addEventListener('click', () => { state.weekStart.setDate(state.weekStart.getDate() - 7); loadCoverage(); });
+  $('#week-next').addEventListener('click', () => { state.weekStart.setDate(state.weekStart.getDate() + 7); loadCoverage(); });
+  const initial = $(`#tab-${location.hash.slice(1)}`) || $('#tab-accounts');
+  selectTab(initial);
+}
+
+startStaffPage({ onReady, requireRoles: ['admin'], title: 'livehelp admin' });
