@@ -474,7 +474,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--warmup", type=float, default=2, help="unreported paced seconds first")
     ap.add_argument("--window", type=int, default=1, help="saturate: messages in flight per sender")
     ap.add_argument("--workers", type=int, default=2, help="load generator processes")
-    ap.add_argument("--drain", type=float, default=10, help="max seconds to wait for stragglers")
+    ap.add_argument("--drain", type=float, default=30, help="max seconds to wait for stragglers")
     ap.add_argument("--body-size", type=int, default=64, help="message body characters")
     ap.add_argument("--target", choices=("both", *TARGETS), default="both")
     ap.add_argument("--database-url", help="livehelp: database URL (default: SQLite in a temp dir)")

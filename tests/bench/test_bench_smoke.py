@@ -11,9 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_quick_bare_run_delivers_without_errors(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(
