@@ -67,23 +67,6 @@ class SeqTracker {
     return true;
   }
 
-  /**
-   * A room's whole history (paged with `after`, since the server caps one page), recorded for sync.
-   * Stops after `maxPages` pages; the newest messages then arrive live or through sync.
-   */
-  async history(roomId, { pageSize = 100, maxPages = 20 } = {}) {
-    const all = [];
-    let after = 0;
-    for (let page = 0; page < maxPages; page += 1) {
-      const ack = await this.call(EV.ROOM_HISTORY, { room_id: roomId, after, limit: pageSize });
-      const msgs = ack.messages || [];
-      all.push(...msgs);
-      if (msgs.length < pageSize) break;
-      after = Math.max(...msgs.map((m) => m.seq));
-    }
-    return this.ingest(all, roomId);
-  }
-
   /** Start tracking a room whose history begins after `seq` (e.g. an empty room: 0). */
   start(roomId, seq = 0) {
     const key = String(roomId);
@@ -228,6 +211,23 @@ export class Connection {
     if (roomId !== undefined && list.length === 0) this.seqs.start(roomId, 0);
     for (const m of list) this.seqs.see(m.room_id, m.seq);
     return list;
+  }
+
+  /**
+   * A room's whole history (paged with `after`, since the server caps one page), recorded for sync.
+   * Stops after `maxPages` pages; the newest messages then arrive live or through sync.
+   */
+  async history(roomId, { pageSize = 100, maxPages = 20 } = {}) {
+    const all = [];
+    let after = 0;
+    for (let page = 0; page < maxPages; page += 1) {
+      const ack = await this.call(EV.ROOM_HISTORY, { room_id: roomId, after, limit: pageSize });
+      const msgs = ack.messages || [];
+      all.push(...msgs);
+      if (msgs.length < pageSize) break;
+      after = Math.max(...msgs.map((m) => m.seq));
+    }
+    return this.ingest(all, roomId);
   }
 
   /** Start tracking a room (e.g. after joining it) so a later sync covers it. */
