@@ -145,3 +145,4 @@ def shot() -> Callable[[Any, str], Awaitable[Path]]:
         return path
 
     return take
+

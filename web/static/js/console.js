@@ -110,7 +110,7 @@ function renderRooms() {
     .sort((a, b) => String(a.name).localeCompare(String(b.name)));
   $('#rooms').replaceChildren(...rooms.map((r) => {
     const joined = r.joined === true || (r.joined !== false && r.membership !== null && r.membership !== undefined);
-    return el('li', { class: 'room-item' },
+    return el('li', { class: 'room-item', dataset: { roomId: String(r.id) } },
       el('button', { type: 'button', class: 'link-button', text: r.name || `room ${r.id}`, on: { click: () => joinRoom(r, { open: true }) } }),
       r.topic ? el('span', { class: 'muted', text: ` ${r.topic}` }) : null,
       !joined ? el('span', { class: 'muted', text: ' (not joined)' }) : null);
@@ -352,9 +352,9 @@ class Pane {
       },
     });
     this.kind = el('select', { class: 'kind-select', attrs: { 'aria-label': 'Message kind' } },
-      el('option', { value: 'chat', text: 'Chat (requester sees)' }),
-      el('option', { value: 'whisper', text: 'Whisper (staff only)' }),
-      el('option', { value: 'note', text: 'Note (staff only)' }));
+      el('option', { value: 'chat', text: 'Chat' }),
+      el('option', { value: 'whisper', text: 'Whisper (staff)' }),
+      el('option', { value: 'note', text: 'Note (staff)' }));
     this.kind.hidden = type !== 'case';
     this.input = el('textarea', {
       rows: 2,
@@ -367,7 +367,11 @@ class Pane {
     this.sendBtn = el('button', { type: 'submit', class: 'button-primary', text: 'Send' });
     this.composer = el('form', { class: 'composer', novalidate: true }, this.kind, el('div', { class: 'composer-field' }, this.input, this.suggestions), this.sendBtn);
     const closeBtn = el('button', { type: 'button', class: 'pane-close', text: '×', attrs: { 'aria-label': 'Close this pane', title: 'Close' }, on: { click: () => this.close() } });
-    this.root = el('section', { class: ['pane', `pane-${type}`], attrs: { 'aria-labelledby': `${idBase}-title` } },
+    this.root = el('section', {
+      class: ['pane', `pane-${type}`],
+      dataset: type === 'case' ? { caseId: String(caseObj.id) } : { roomId: String(room.id) },
+      attrs: { 'aria-labelledby': `${idBase}-title` },
+    },
       el('header', { class: 'pane-header' }, this.titleNode, this.statusNode, closeBtn),
       this.people, this.toolbar, this.errorNode, this.logBox, this.notice, this.composer);
     this.bindComposer();

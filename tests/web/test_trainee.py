@@ -1,0 +1,54 @@
+"""A trainee shadows a case with one click, is read-only (and told why) until a monitor supervises."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.support import LiveServer
+from tests.web.helpers import require_events
+
+expect = pytest.importorskip("playwright.async_api").expect
+
+
+async def test_trainee_shadows_is_blocked_then_supervised(pages: Any, server: LiveServer, shot: Any) -> None:
+    await require_events(server, "case.shadow")
+    trainee = await pages.staff("bob_trainee", ["trainee"])
+    rita = await pages.requester("Rita", "How do I reset my password?")
+
+    # Trainees get the same queue alert as helpers; one click shadows.
+    item = trainee.locator("#queue li").first
+    await expect(item).to_contain_text("Rita")
+    await item.get_by_role("button", name=re.compile("^Shadow")).click()
+    pane = trainee.locator(".pane-case").first
+    await expect(pane.locator(".chip-shadow")).to_be_visible()
+    await expect(pane.locator(".messages")).to_contain_text("How do I reset my password?")
+
+    # Read-only, and the page says why.
+    textarea = pane.locator("textarea")
+    await expect(textarea).to_be_disabled()
+    notice = pane.locator(".readonly-notice")
+    await expect(notice).to_be_visible()
+    await expect(notice).to_contain_text("monitor")
+
+    # Claiming without a monitor on duty is refused with a message that says so.
+    await pane.get_by_role("button", name=re.compile("^Claim")).click()
+    await expect(pane.locator(".error")).to_contain_text(re.compile("monitor", re.I))
+    await expect(textarea).to_be_disabled()
+    await shot(trainee, "trainee-blocked")
+
+    # A monitor goes on duty; now the claim is supervised and the input opens.
+    monitor = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    await pane.get_by_role("button", name=re.compile("^Claim")).click()
+    await expect(pane.locator(".pane-people")).to_contain_text("Monitor: Carol")
+    await expect(textarea).to_be_enabled()
+    await expect(notice).to_contain_text("Supervised by Carol")
+
+    await textarea.fill("Hi Rita, I can help with that.")
+    await textarea.press("Enter")
+    await expect(rita.locator(".messages")).to_contain_text("I can help with that.")
+    await shot(trainee, "trainee-supervised")
+    await monitor.close()
+    assert not pages.errors, pages.errors
