@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import uuid
@@ -44,7 +45,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
     deps = Deps(config=config, clock=clock, db=db, writer=writer, sealer=sealer, connections=connections,
                 server_id=server_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}")
 
-    manager = socketio.AsyncRedisManager(config.server.redis_url) if config.server.redis_url else None
+    manager = socketio.AsyncRedisManager(config.server.redis_url, channel=config.server.redis_channel) if config.server.redis_url else None
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
@@ -108,9 +109,14 @@ async def _forget_presence_of_this_server(deps: Deps) -> None:
 
 
 async def _disconnect_clients(app: web.Application) -> None:
-    """On SIGTERM: stop taking events, let in-flight writes finish (writer.stop), then drop sockets."""
-    sio = app[SIO]
-    try:
-        await sio.shutdown()
-    except Exception:  # shutting down must not fail on one bad socket
-        log.exception("socket shutdown failed")
+    """On SIGTERM: let queued message writes commit and their acks go out, then close every socket
+    (clients reconnect elsewhere and `sync`); the writer refuses anything later with `unavailable`."""
+    sio, deps = app[SIO], app[DEPS]
+    await deps.writer.drain()
+    await asyncio.sleep(0.05)  # let handlers woken by the last commit send their acks
+    for sid in deps.connections.all_sids():
+        try:
+            await sio.disconnect(sid)
+        except Exception:  # shutting down must not fail on one bad socket
+            log.exception("socket close failed")
+    await sio.shutdown()

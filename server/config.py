@@ -35,6 +35,8 @@ class ServerConfig:
     shutdown_timeout: float = 10.0
     # Redis URL for python-socketio's Redis manager (several processes); empty = one process.
     redis_url: str | None = None
+    # Pub/sub channel shared by the processes of one deployment.
+    redis_channel: str = "livehelp"
     # Origins allowed for Socket.IO (CORS); empty list = same origin only.
     cors_origins: tuple[str, ...] = ()
 
@@ -106,6 +108,7 @@ def _server(r: Reader) -> ServerConfig:
         ping_timeout=r.duration("ping_timeout", d.ping_timeout),
         shutdown_timeout=r.duration("shutdown_timeout", d.shutdown_timeout),
         redis_url=r.opt_str("redis_url") or None,
+        redis_channel=r.str("redis_channel", d.redis_channel),
         cors_origins=r.str_list("cors_origins"),
     )
     r.done()

@@ -34,5 +34,8 @@ class Connections:
     def sids_of(self, account_id: int) -> list[str]:
         return list(self._by_account.get(account_id, ()))
 
+    def all_sids(self) -> list[str]:
+        return list(self._by_sid)
+
     def __len__(self) -> int:
         return len(self._by_sid)

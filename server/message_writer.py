@@ -86,6 +86,12 @@ class MessageWriter:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="message-writer")
 
+    async def drain(self) -> None:
+        """Stop taking new messages and wait until every queued one is committed (or refused)."""
+        self._closing = True
+        if self._task is not None:
+            await self._queue.join()
+
     async def stop(self) -> None:
         """Stop taking new messages, finish every queued one, then end the task."""
         self._closing = True
