@@ -99,9 +99,34 @@ class Settings:
     database_url: str | None
     config: str | None
     keep_tmp: bool
+    profile: str | None = None
 
 
 # -- small helpers ----------------------------------------------------------------
+def git_revision() -> str:
+    """The commit measured (with "+dirty" when the tree has changes), for the results' record."""
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (rev or "unknown") + ("+dirty" if dirty else "")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -172,6 +197,12 @@ class Run:
         port = free_port()
         host = "127.0.0.1"
         cmd = self.target.command(host, port, self.tmpdir)
+        if self.s.profile and cmd[1:2] == ["-m"]:
+            # cProfile writes its file when the server returns from SIGINT; it slows the server
+            # a lot, so only the shares of the profile mean anything, not the run's figures
+            Path(self.s.profile).mkdir(parents=True, exist_ok=True)
+            out = str(Path(self.s.profile).resolve() / f"{self.target.name}.prof")
+            cmd = [cmd[0], "-m", "cProfile", "-o", out, *cmd[1:]]
         log = open(self.tmpdir / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         if self.s.pin:
@@ -488,6 +519,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--pin", action="store_true", help="pin the server to CPU 0, load workers to the rest")
     ap.add_argument("--json", help="also write the results to this JSON file")
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temp dir (server log, database)")
+    ap.add_argument("--profile", metavar="DIR", help="run the server under cProfile, write DIR/<target>.prof")
     ap.add_argument("--quick", action="store_true", help="smoke run: 30 clients, short phases")
     args = ap.parse_args(argv)
     if args.quick:
@@ -516,6 +548,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url=args.database_url,
         config=args.config,
         keep_tmp=args.keep_tmp,
+        profile=args.profile,
     )
     names = TARGETS if args.target == "both" else (args.target,)
     results: dict[str, dict[str, Any]] = {}
@@ -529,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# {name}: {settings.clients} clients, starting...", file=sys.stderr, flush=True)
         results[name] = Run(target, settings).execute()
     print(
-        f"# {platform.node()} cores={os.cpu_count()} load={os.getloadavg()[0]:.2f} "
+        f"# {platform.node()} git={git_revision()} cores={os.cpu_count()} load={os.getloadavg()[0]:.2f} "
         f"clients={settings.clients} rate={settings.rate}/s paced={settings.duration}s "
         f"saturate={settings.saturate_duration}s window={settings.window} workers={settings.workers}"
     )
@@ -547,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": {
                 "cores": os.cpu_count(),
                 "loadavg": os.getloadavg(),
+                "git": git_revision(),
                 "python": platform.python_version(),
             },
             "targets": results,
