@@ -25,11 +25,9 @@ async def login(url: str, username: str) -> str:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = os.environ.get("LIVEHELP_TEST_DATABASE_URL")
-    if url and url.startswith("postgresql"):
-        pytest.skip("process tests use their own SQLite file (the PostgreSQL run covers the same code in-process)")
-    return f"sqlite+aiosqlite:///{tmp_path}/proc.db"
+def sqlite_url(database_url: str) -> str:
+    """The test's database (a SQLite file, or this run's own PostgreSQL database) for process servers."""
+    return database_url
 
 
 async def test_restart_keeps_history_and_sigkill_loses_nothing_acknowledged(tmp_path: Path, sqlite_url: str) -> None:
