@@ -160,7 +160,11 @@ class Worker:
             await asyncio.gather(*(c.close() for c in clients[i : i + 100]))
         if self.session is not None:
             await self.session.close()
-        return {"disconnects": self.disconnects, "stray": self.stray}
+        return {
+            "disconnects": self.disconnects,
+            "stray": self.stray,
+            "bad_frames": sum(c.bad_frames for c in clients),
+        }
 
     # -- event handlers (hot path: keep them small) -------------------------------
     def _on_sender_event(self, _client: SioClient, event: str, _data: Any) -> None:

@@ -57,6 +57,7 @@ class SioClient:
         self.sid: str | None = None
         self.closing = False
         self.closed = False
+        self.bad_frames = 0
 
     async def connect(self, timeout: float = 10.0) -> None:
         """Open the websocket and join the default namespace; raise SioError if refused."""
@@ -115,30 +116,38 @@ class SioClient:
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     continue
                 data: str = msg.data
-                kind = data[:2]
-                if kind == "42":
-                    if self.on_event is not None:
-                        body = data[2:]
-                        if body[:1] != "[":  # server-side event asking for an ack: not used
-                            body = body[body.index("[") :]
-                        parsed = json.loads(body)
-                        self.on_event(self, parsed[0], parsed[1] if len(parsed) > 1 else None)
-                elif kind == "43":
-                    start = data.index("[")
-                    handler = self._acks.pop(int(data[2:start]), None)
-                    if handler is not None:
-                        args = json.loads(data[start:])
-                        handler(args[0] if args else None)
-                elif data == "2":
+                if data == "2":
                     await ws.send_str("3")
                 elif data.startswith(("41", "1")):
                     break
+                else:
+                    try:
+                        self._dispatch(data)
+                    except (ValueError, IndexError, KeyError, TypeError):
+                        # a frame we cannot read is counted, not fatal: the run reports it
+                        self.bad_frames += 1
         except (aiohttp.ClientError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
             self.closed = True
             if self.on_close is not None and not self.closing:
                 self.on_close(self)
+
+    def _dispatch(self, data: str) -> None:
+        kind = data[:2]
+        if kind == "42":
+            if self.on_event is not None:
+                body = data[2:]
+                if body[:1] != "[":  # a server event asking for an ack: not used here
+                    body = body[body.index("[") :]
+                parsed = json.loads(body)
+                self.on_event(self, parsed[0], parsed[1] if len(parsed) > 1 else None)
+        elif kind == "43":
+            start = data.index("[")
+            handler = self._acks.pop(int(data[2:start]), None)
+            if handler is not None:
+                args = json.loads(data[start:])
+                handler(args[0] if args else None)
 
     @property
     def pending_acks(self) -> int:

@@ -323,6 +323,7 @@ class Run:
                 proc.terminate()
                 proc.join(timeout=5)
         out["unexpected_disconnects"] = sum(c.get("disconnects", 0) for c in closed)
+        out["bad_frames"] = sum(c.get("bad_frames", 0) for c in closed)
         if self.proc is not None:
             stop_server(self.proc)
             out["server_exit_code"] = self.proc.returncode
@@ -466,14 +467,18 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
             ]
             print(" ".join(fmt(v).rjust(w) for v, (_, w) in zip(row, COLUMNS, strict=True)))
         problems = {
-            k: v
-            for k, v in res["phases"]["saturate"].items()
-            if k in ("duplicates", "unexpected", "seq_gaps", "disconnects") and v
+            f"{phase}.{k}": v
+            for phase, p in res["phases"].items()
+            for k, v in p.items()
+            if k in ("duplicates", "unexpected", "seq_gaps", "disconnects", "timeouts", "skipped") and v
         }
+        for k in ("unexpected_disconnects", "bad_frames", "server_log_errors"):
+            if res.get(k):
+                problems[k] = res[k]
         if problems or res["phases"]["paced"]["errors"] or res["phases"]["saturate"]["errors"]:
             print(
-                f"{'':>8} {name}: errors paced={res['phases']['paced']['errors']} "
-                f"saturate={res['phases']['saturate']['errors']} other={problems}"
+                f"{'':>8} {name}: ack errors paced={res['phases']['paced']['errors']} "
+                f"saturate={res['phases']['saturate']['errors']}; other={problems}"
             )
 
 
