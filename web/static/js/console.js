@@ -668,6 +668,7 @@ function onCaseUpdated(data) {
 }
 
 function onMessage(m) {
+  if (state.outbox) state.outbox.seen(m);
   const pane = paneForRoom(m.room_id);
   if (pane) {
     pane.log.add(m, { live: true });

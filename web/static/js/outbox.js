@@ -26,13 +26,19 @@ export class Outbox {
     const payload = { room_id, body, client_id };
     if (kind && kind !== 'chat') payload.kind = kind;
     if (sensitive) payload.sensitive = true;
-    const node = pendingList ? el('li', { class: ['msg', 'msg-pending', `msg-${kind}`] },
+    const node = pendingList ? el('li', { class: ['msg', 'msg-pending', `pending-${kind}`] },
       el('div', { class: 'msg-head' }, el('span', { class: 'msg-sender', text: 'You' }), el('span', { class: 'muted', text: 'sending…' })),
       el('div', { class: 'msg-body', text: body })) : null;
     if (node) { pendingList.append(node); pendingList.scrollTop = pendingList.scrollHeight; }
     const entry = { payload, node };
     this.pending.set(client_id, entry);
     return this.attempt(entry);
+  }
+
+  /** A live message arrived: if it is one of ours still waiting for its ack, drop the placeholder. */
+  seen(message) {
+    const entry = message && message.client_id ? this.pending.get(message.client_id) : null;
+    if (entry && entry.node) { entry.node.remove(); entry.node = null; }
   }
 
   async attempt(entry) {

@@ -110,6 +110,7 @@ async function connect() {
   const conn = new Connection(state.session.token, { onStatus: setConn });
   state.conn = conn;
   conn.on(EV.MESSAGE, (m) => {
+    if (state.outbox) state.outbox.seen(m);
     if (state.log && state.session && m.room_id === state.session.room_id) {
       state.log.add(m, { live: true });
       if (m.sender && state.session.account && m.sender.id !== state.session.account.id && document.hidden) {
