@@ -87,4 +87,6 @@ def case_dict(case: Case, people: dict[int, Account]) -> dict[str, Any]:
         "first_response_at": iso(case.first_response_at),
         "on_hold_since": iso(case.on_hold_since),
         "closed_at": iso(case.closed_at),
+        # escalation: expert teams asked in, [{"team", "status": "requested" | "responded", ...}]
+        "experts": case.experts or [],
     }

@@ -142,6 +142,9 @@ class Case(Base):
     closed_at: Mapped[dt.datetime | None]
     # Raised SLA alerts, so each threshold alerts once ('warning', 'goal').
     sla_alerts: Mapped[list[str] | None] = mapped_column(JSON)
+    # escalation (migration 0004): expert teams asked in, [{"team", "status": requested|responded, ...}];
+    # a copy of case_experts kept on the row so every case view shows it without another query.
+    experts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class Presence(Base):
