@@ -23,7 +23,9 @@ async function load() {
   try {
     const ack = await conn().call(EV.MONITOR_OVERVIEW, {});
     state.overview = ack;
-    state.goal = ack.response_goal_seconds || (ack.goals && ack.goals.response_seconds) || state.goal;
+    const fromServer = ack.response_goal_seconds || (ack.goals && ack.goals.response_seconds);
+    state.goalFromServer = !!fromServer;
+    state.goal = fromServer || state.goal;
     state.cases.clear();
     for (const c of ack.cases || []) state.cases.set(c.id, c);
   } catch (e) {
@@ -95,7 +97,7 @@ function render() {
   const supervised = cases.filter((c) => c.monitor).length;
   const stats = [
     ['Live cases', cases.length], ['Waiting in queue', queued], ['Over the response goal', breaches],
-    ['Supervised', supervised], ['Response goal', duration(goal)],
+    ['Supervised', supervised], [state.goalFromServer ? 'Response goal' : 'Response goal (default)', duration(goal)],
   ];
   if (state.overview && typeof state.overview.on_duty === 'object' && state.overview.on_duty) {
     for (const [k, v] of Object.entries(state.overview.on_duty)) stats.push([`On duty: ${k}`, v]);

@@ -1,0 +1,117 @@
+"""Every view renders without script errors under the server's CSP, works from the keyboard, announces
+messages to screen readers, and has a screenshot (set LIVEHELP_DOCS_SCREENSHOTS=1 to refresh the ones in
+docs/screenshots/ that the README links)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import pytest
+
+from tests.support import REPO, LiveServer
+
+expect = pytest.importorskip("playwright.async_api").expect
+
+DOCS = REPO / "docs" / "screenshots"
+
+
+async def doc_shot(shot: Any, page: Any, name: str) -> None:
+    path = await shot(page, name)
+    if os.environ.get("LIVEHELP_DOCS_SCREENSHOTS"):
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, DOCS / path.name)
+
+
+async def test_requester_keyboard_only_and_live_region(pages: Any, server: LiveServer, shot: Any) -> None:
+    helper = await server.staff("alice_helper", ["helper"], on_duty=True)
+    page = await pages.new("/", width=480, height=820)
+    await page.wait_for_selector("#start:not([hidden])")
+    # Focus starts in the name field; Tab moves on; Enter in the last field's button submits.
+    await expect(page.locator("#name")).to_be_focused()
+    await page.keyboard.type("Kim")
+    await page.keyboard.press("Tab")
+    await expect(page.locator("#question")).to_be_focused()
+    await page.keyboard.type("Where do I find my invoices?")
+    await page.keyboard.press("Tab")
+    await expect(page.locator("#start-submit")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#chat")).to_be_visible()
+    await expect(page.locator("#body")).to_be_focused()
+
+    alert = await helper.wait_for("queue.alert")
+    case = alert.get("case", alert)
+    await helper.ok("case.claim", {"case_id": case["id"]})
+    await helper.ok("message.send", {"room_id": case["room_id"], "body": "Under Billing, top right.", "client_id": "a1"})
+    # Screen readers hear new messages through the live region.
+    await expect(page.locator("#sr-live")).to_contain_text("Under Billing, top right.")
+    await expect(page.locator("#sr-live")).to_have_attribute("aria-live", "polite")
+    await page.keyboard.type("Found it, thanks")
+    await page.keyboard.press("Enter")
+    await helper.wait_for("message", lambda m: m.get("body") == "Found it, thanks")
+    await doc_shot(shot, page, "requester")
+    assert not pages.errors, pages.errors
+
+
+async def test_console_view(pages: Any, server: LiveServer, shot: Any) -> None:
+    page = await pages.staff("alice_helper", ["helper"])
+    for name, question in (("Rita", "My order never arrived."), ("Sam", "Can I change my email address?"),
+                           ("Noor", "The app crashes on start")):
+        r = await server.requester(name)
+        await r.ok("help.request", {"topic": "general", "body": question})
+    await expect(page.locator("#queue li")).to_have_count(3)
+    await expect(page).to_have_title("(3) livehelp console")
+    # Claim two: they open side by side.
+    await page.locator("#queue li").first.get_by_role("button", name="Claim").click()
+    await expect(page.locator(".pane-case")).to_have_count(1)
+    await page.locator("#queue li").first.get_by_role("button", name="Claim").click()
+    await expect(page.locator(".pane-case")).to_have_count(2)
+    first = page.locator(".pane-case").first
+    await first.locator("textarea").fill("Hi Rita, let me look up your order.")
+    await first.locator("textarea").press("Enter")
+    await first.locator("textarea").fill("/note Order 1042, carrier lost it")
+    await first.locator("textarea").press("Enter")
+    await first.locator("textarea").fill("/whisper anyone seen carrier issues today?")
+    await first.locator("textarea").press("Enter")
+    await expect(first.locator(".msg-whisper:not(.msg-pending)")).to_have_count(1)
+    await expect(first.locator(".msg-note:not(.msg-pending)")).to_have_count(1)
+    # /help lists the commands in a dialog that Escape closes.
+    await first.locator("textarea").fill("/help")
+    await first.locator("textarea").press("Enter")
+    await expect(page.locator("dialog[open]")).to_contain_text("/escalate")
+    await page.keyboard.press("Escape")
+    await expect(page.locator("dialog[open]")).to_have_count(0)
+    await doc_shot(shot, page, "console")
+    assert not pages.errors, pages.errors
+
+
+async def test_monitor_view(pages: Any, server: LiveServer, shot: Any) -> None:
+    helper = await server.staff("alice_helper", ["helper"], on_duty=True)
+    for name, question in (("Rita", "My order never arrived."), ("Sam", "Can I change my email address?")):
+        r = await server.requester(name)
+        await r.ok("help.request", {"topic": "general", "body": question})
+    queued = (await helper.ok("queue.list"))["cases"]
+    await helper.ok("case.claim", {"case_id": queued[0]["id"]})
+    server.clock.advance(100)  # type: ignore[union-attr]
+    page = await pages.staff("carol_monitor", ["monitor"], path="/monitor")
+    await expect(page.locator("#cases-body tr")).to_have_count(2)
+    await expect(page.locator("#cases-body")).to_contain_text("Alice")
+    await doc_shot(shot, page, "monitor")
+    assert not pages.errors, pages.errors
+
+
+async def test_admin_view(pages: Any, server: LiveServer, shot: Any) -> None:
+    await server.create_account("bob_trainee", ["trainee"], display_name="Bob")
+    page = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False)
+    await expect(page.get_by_role("tab", name="Accounts and roles")).to_have_attribute("aria-selected", "true")
+    # Arrow keys move between tabs.
+    await page.get_by_role("tab", name="Accounts and roles").focus()
+    await page.keyboard.press("ArrowRight")
+    await expect(page.get_by_role("tab", name="Promotion")).to_have_attribute("aria-selected", "true")
+    await page.keyboard.press("ArrowRight")
+    await expect(page.locator("#week .cell")).to_have_count(8 * 25)
+    await doc_shot(shot, page, "admin-coverage")
+    await page.get_by_role("tab", name="Accounts and roles").click()
+    await doc_shot(shot, page, "admin")
+    assert not pages.errors, pages.errors
