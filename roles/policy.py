@@ -47,6 +47,8 @@ def can_join_room(actor: Actor, room: RoomFacts) -> Decision:
             return ALLOW
         if actor.has("monitor") or actor.has("admin"):
             return ALLOW
+        if room.case is not None and (escalation_team_member(actor, room.case) or expert_member(actor, room.case)):
+            return ALLOW  # the route's team of an escalated case, an expert team asked in
         return deny("case rooms are joined by claiming, shadowing or supervising the case")
     return ALLOW if room.membership is not None else deny("direct rooms cannot be joined")
 
@@ -170,3 +172,58 @@ def can_resolve_case(actor: Actor, case: CaseFacts) -> Decision:
     if case.status == "escalated" and escalation_team_member(actor, case):
         return ALLOW
     return can_manage_case(actor, case)
+
+
+# --- escalations: routes, hand-offs, experts, transfers, personal escalation (escalation area) ----
+
+
+def can_list_routes(actor: Actor) -> Decision:
+    return ALLOW if actor.is_staff else deny("only staff see escalation routes")
+
+
+def can_escalate_case(actor: Actor, case: CaseFacts) -> Decision:
+    """Escalate, transfer, involve an expert: the staff assigned to the case, and monitors."""
+    if not actor.is_staff:
+        return deny("only the staff assigned to this case or a monitor can do that")
+    return can_manage_case(actor, case)
+
+
+def can_confirm_handoff(actor: Actor, case: CaseFacts) -> Decision:
+    """Only the requester answers the hand-off question (confirm_first routes such as admissions)."""
+    if actor.id != case.requester_id or actor.is_staff:
+        return deny("only the requester can answer this question")
+    return ALLOW
+
+
+def can_receive_transfer(target: Actor) -> Decision:
+    """A case is transferred to someone who may work it alone: a helper or a monitor."""
+    if target.has("helper") or target.has("monitor"):
+        return ALLOW
+    return deny("cases are transferred to helpers or monitors only")
+
+
+def can_flag_case(actor: Actor, case: CaseFacts, membership: str | None) -> Decision:
+    """A personal escalation by hand: any staff in the case (member of its room, assigned, the escalation
+    team, an expert asked in) and monitors."""
+    if not actor.is_staff:
+        return deny("only staff can raise a personal escalation")
+    if actor.has("monitor") or membership is not None or case.is_assigned(actor.id):
+        return ALLOW
+    if escalation_team_member(actor, case) or expert_member(actor, case):
+        return ALLOW
+    return deny("only staff in this case can raise a personal escalation")
+
+
+def can_view_escalation_reports(actor: Actor) -> Decision:
+    return ALLOW if actor.has("admin") else deny("only admins see escalation reports")
+
+
+def case_join_role(actor: Actor, case: CaseFacts | None) -> str:
+    """The room membership role of staff joining a case room with room.join."""
+    if actor.has("monitor") or actor.has("admin") or case is None:
+        return "monitor"
+    if escalation_team_member(actor, case):
+        return "team"
+    if expert_member(actor, case):
+        return "expert"
+    return "monitor"

@@ -91,7 +91,7 @@ async def join_room(deps: Deps, actor_id: int, room_id: int) -> tuple[dict[str, 
         if not decision:
             raise Forbidden(decision.reason)
         effects: list[Effect] = [Join(actor_id, socket_rooms_for(room.id, actor))]
-        role = facts.membership or ("monitor" if room.kind == "case" else "member")
+        role = facts.membership or (policy.case_join_role(actor, facts.case) if room.kind == "case" else "member")
         if await add_member(s, room.id, actor_id, role, deps):
             display = (await s.get(Account, actor_id)).display_name  # type: ignore[union-attr]
             if room.kind == "team":
