@@ -46,7 +46,7 @@ export class SocketError extends Error {
 }
 
 /** Per-room sequence bookkeeping: the highest seq below which nothing is missing, plus what was seen. */
-class SeqTracker {
+export class SeqTracker {
   constructor() { this.rooms = new Map(); }
 
   /** Returns true if the message is new (not seen before). */
