@@ -213,7 +213,7 @@ async function loadCoverage() {
     return el('tr', {},
       el('td', { text: nameOf(s.account) || s.username || '' }),
       el('td', { text: a ? a.toLocaleString() : '' }),
-      el('td', { text: b ? b.toLocaleString() : '' }),
+      el('td', { text: `${b ? b.toLocaleString() : ''}${s.weekly ? ' (weekly)' : ''}` }),
       el('td', {}, s.id !== undefined ? el('button', { type: 'button', class: 'button-small', text: 'Remove', on: { click: async () => {
         try { await api.del(`${A}/shifts/${encodeURIComponent(s.id)}`, token()); await loadCoverage(); } catch (e) { status('#coverage-status', notReady(e), true); }
       } } }) : null));
@@ -233,7 +233,7 @@ async function onAddShift(e) {
       state.accounts = data.accounts || [];
       account = state.accounts.find((a) => a.username === username);
     }
-    const body = { username, starts_at: new Date(start).toISOString(), ends_at: new Date(end).toISOString() };
+    const body = { username, starts_at: new Date(start).toISOString(), ends_at: new Date(end).toISOString(), weekly: $('#shift-weekly').checked };
     if (account) body.account_id = account.id;
     await api.post(`${A}/shifts`, body, token());
     e.target.reset();

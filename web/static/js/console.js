@@ -563,11 +563,18 @@ class Pane {
     this.suggestions.hidden = matches.length === 0;
   }
 
-  useCanned(c) {
+  async useCanned(c) {
     this.input.value = c.text;
     this.suggestions.hidden = true;
     this.matches = [];
     this.input.focus();
+    if (this.type === 'case') {
+      // The server fills in the case's placeholders ({requester}, {helper}, ...).
+      try {
+        const ack = await conn().call(EV.CANNED_RENDER, { shortcut: c.shortcut, case_id: this.caseObj.id });
+        if (typeof ack.text === 'string' && this.input.value === c.text) this.input.value = ack.text;
+      } catch (_) { /* keep the raw text */ }
+    }
   }
 
   onKey(e) {

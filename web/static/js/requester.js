@@ -49,6 +49,7 @@ function renderStart() {
   const st = state.status;
   const offDuty = st && st.on_duty === false;
   show($('#duty-notice'), offDuty);
+  $('#duty-next').textContent = offDuty && nextShiftWhen() ? `The next helper is expected ${nextShiftWhen()}.` : '';
   show($('#duty-ok'), !!(st && st.on_duty === true));
   $('#start-submit').textContent = offDuty ? 'Leave a message' : 'Ask for help';
   const topics = (st && Array.isArray(st.topics)) ? st.topics : [];
@@ -93,6 +94,7 @@ async function onStart(ev) {
     state.session.expected_wait_seconds = ack.expected_wait_seconds ?? null;
     state.session.question = body;
     save();
+    if (typeof state.session.position !== 'number') await refreshPosition();
     $('#question').value = '';
     await openChat();
   } catch (e) {
@@ -126,6 +128,7 @@ async function connect() {
       if (c.status !== 'queued') { state.session.position = null; }
       save();
       renderCaseStatus(before);
+      if (c.status === 'queued' && before.status !== 'queued') refreshPosition();
     }
   });
   conn.on(EV.QUEUE_POSITION, (p) => {
@@ -142,9 +145,32 @@ async function connect() {
   await conn.connect();
 }
 
+async function refreshPosition() {
+  const c = state.session && state.session.case;
+  if (!c || c.status !== 'queued' || !state.conn) return;
+  try {
+    const p = await state.conn.call(EV.QUEUE_POSITION, { case_id: c.id });
+    state.session.position = p.position ?? null;
+    state.session.expected_wait_seconds = p.expected_wait_seconds ?? null;
+    save();
+    renderCaseStatus();
+  } catch (_) { /* older servers: the position arrives as an event, or not at all */ }
+}
+
 async function refreshCase() {
   const c = state.session && state.session.case;
   if (!c) return;
+  try {
+    const ack = await state.conn.call(EV.CASE_GET, { case_id: c.id });
+    if (ack.case) {
+      const before = state.session.case;
+      state.session.case = { ...before, ...ack.case };
+      save();
+      renderCaseStatus(before);
+      await refreshPosition();
+      return;
+    }
+  } catch (_) { /* fall back to REST */ }
   try {
     const data = await api.get(`/api/cases/${encodeURIComponent(c.id)}`, state.session.token);
     if (data && data.case) {
@@ -153,6 +179,7 @@ async function refreshCase() {
       if (data.expected_wait_seconds !== undefined) state.session.expected_wait_seconds = data.expected_wait_seconds;
       save();
       renderCaseStatus();
+      await refreshPosition();
     }
   } catch (_) { /* requesters may not be allowed this route; case.updated keeps us current */ }
 }
@@ -193,6 +220,19 @@ const STATUS_TEXT = {
   abandoned: 'This request was closed before anyone answered it.',
 };
 
+function nextShiftWhen() {
+  const at = state.status && state.status.next_shift_at;
+  if (!at) return '';
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return '';
+  return d.toLocaleString([], { weekday: 'long', hour: '2-digit', minute: '2-digit' });
+}
+
+function nextShiftText() {
+  const when = nextShiftWhen();
+  return when ? ` (the next helper is expected ${when})` : '';
+}
+
 function renderCaseStatus(before) {
   const c = state.session && state.session.case;
   const box = $('#case-status');
@@ -200,7 +240,7 @@ function renderCaseStatus(before) {
   const parts = [];
   const offDuty = state.status && state.status.on_duty === false;
   if (c.status === 'queued') {
-    if (offDuty) parts.push('Nobody is on duty right now. Your message is saved and will be answered here when someone is back.');
+    if (offDuty) parts.push(`Nobody is on duty right now. Your message is saved and will be answered here when someone is back${nextShiftText()}.`);
     else parts.push('Waiting for a helper.');
     if (typeof state.session.position === 'number') parts.push(`You are number ${state.session.position} in the queue.`);
     if (typeof state.session.expected_wait_seconds === 'number' && state.session.expected_wait_seconds > 0) {
@@ -280,8 +320,12 @@ function resetToStart() {
   renderStart();
 }
 
-function onLeave() {
+async function onLeave() {
   if (!window.confirm('Leave this chat? If nobody has answered yet, your request will be withdrawn.')) return;
+  const c = state.session && state.session.case;
+  if (c && c.status === 'queued' && state.conn) {
+    try { await state.conn.call(EV.CASE_ABANDON, { case_id: c.id }); } catch (_) { /* leaving anyway */ }
+  }
   if (state.conn) state.conn.disconnect();
   state.conn = null;
   state.session = null;

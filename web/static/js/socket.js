@@ -8,6 +8,9 @@ export const EV = Object.freeze({
   // client -> server
   HELP_REQUEST: 'help.request',
   QUEUE_LIST: 'queue.list',
+  CASE_GET: 'case.get',
+  CASE_ABANDON: 'case.abandon',
+  CANNED_RENDER: 'canned.render',
   CASE_CLAIM: 'case.claim',
   CASE_SHADOW: 'case.shadow',
   CASE_SUPERVISE: 'case.supervise',
