@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, bindparam, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +27,8 @@ from server.errors import DomainError, Forbidden, NotFound, Unavailable
 from server.sealing import Sealer
 from server.storage.db import Database
 from server.storage.facts import case_facts_for, roles_and_teams
-from server.storage.messages import allocate_seqs, insert_messages
-from server.storage.models import Account, Case, Message, Room, RoomMember
+from server.storage.messages import allocate_seqs_many, insert_messages
+from server.storage.models import Account, AccountRole, Case, Message, Room, RoomMember
 
 log = logging.getLogger("livehelp.writer")
 
@@ -44,15 +44,51 @@ class Draft:
     meta: dict[str, Any] | None = None
 
 
+_MSG = Message.__table__
+_ROOM = Room.__table__
+_MEMBER = RoomMember.__table__
+_ACCOUNT = Account.__table__
+_ROLE = AccountRole.__table__
+_ROOMS_WITH_MEMBERS = (
+    select(_ROOM.c.id, _ROOM.c.kind, _MEMBER.c.account_id, _MEMBER.c.role)
+    .select_from(_ROOM.outerjoin(_MEMBER, and_(_MEMBER.c.room_id == _ROOM.c.id,
+                                                 _MEMBER.c.account_id.in_(bindparam("sender_ids", expanding=True)))))
+    .where(_ROOM.c.id.in_(bindparam("room_ids", expanding=True)))
+)
+_SENDERS_WITH_ROLES = (
+    select(_ACCOUNT.c.id, _ACCOUNT.c.display_name, _ACCOUNT.c.is_guest, _ROLE.c.role)
+    .select_from(_ACCOUNT.outerjoin(_ROLE, _ROLE.c.account_id == _ACCOUNT.c.id))
+    .where(_ACCOUNT.c.id.in_(bindparam("sender_ids", expanding=True)))
+)
+
+
+@dataclass(slots=True)
+class StoredMessage:
+    """A just-written message row (lighter than an ORM instance on the hot path; same attributes)."""
+
+    id: int
+    room_id: int
+    seq: int
+    sender_id: int | None
+    client_id: str | None
+    kind: str
+    body: str | None
+    body_sealed: bytes | None
+    sensitive: bool
+    purged: bool
+    meta: dict[str, Any] | None
+    created_at: dt.datetime
+
+
 @dataclass
 class Written:
     """A committed (or found duplicate) message with the facts it was written under."""
 
-    message: Message
+    message: Message | StoredMessage
     plaintext: str | None
     duplicate: bool
     room_kind: str
-    sender: Account
+    sender: Any  # an Account or a row with id, display_name, is_guest
     sender_roles: frozenset[str]
     sender_teams: frozenset[str]
     case: CaseFacts | None
@@ -164,31 +200,42 @@ class MessageWriter:
         room_ids = {d.room_id for d in drafts}
         sender_ids = {d.sender_id for d in drafts}
 
-        rooms = {r.id: r for r in (await session.execute(select(Room).where(Room.id.in_(room_ids)))).scalars()}
-        members: dict[tuple[int, int], str] = {
-            (rid, aid): role for rid, aid, role in (await session.execute(
-                select(RoomMember.room_id, RoomMember.account_id, RoomMember.role).where(
-                    RoomMember.room_id.in_(room_ids), RoomMember.account_id.in_(sender_ids))
-            )).all()
-        }
-        senders = {a.id: a for a in (await session.execute(select(Account).where(Account.id.in_(sender_ids)))).scalars()}
-        roles, teams = await roles_and_teams(session, sender_ids)
+        # Few statements per batch, Core rows not ORM objects: this runs for every message.
+        conn = await session.connection()
+        rooms: dict[int, Any] = {}
+        members: dict[tuple[int, int], str] = {}
+        for row in (await conn.execute(_ROOMS_WITH_MEMBERS, {"room_ids": list(room_ids),
+                                                             "sender_ids": list(sender_ids)})).all():
+            rooms[row.id] = row
+            if row.account_id is not None:
+                members[(row.id, row.account_id)] = row.role
+        senders: dict[int, Any] = {}
+        role_sets: dict[int, set[str]] = defaultdict(set)
+        for row in (await conn.execute(_SENDERS_WITH_ROLES, {"sender_ids": list(sender_ids)})).all():
+            senders[row.id] = row
+            if row.role is not None:
+                role_sets[row.id].add(row.role)
+        roles = {aid: frozenset(role_sets.get(aid, ())) for aid in senders}
+        teams: dict[int, frozenset[str]] = defaultdict(frozenset)
         case_rooms = [rid for rid, r in rooms.items() if r.kind == "case"]
         cases_by_room: dict[int, CaseFacts] = {}
         if case_rooms:
+            _, teams_found = await roles_and_teams(session, sender_ids)
+            teams.update(teams_found)
             cases = list((await session.execute(select(Case).where(Case.room_id.in_(case_rooms)))).scalars())
             facts = await case_facts_for(session, cases)
             cases_by_room = {c.room_id: facts[c.id] for c in cases}
 
         keys = [(d.sender_id, d.client_id) for d in drafts]
         existing: dict[tuple[int, str], Message] = {}
-        found = await session.execute(
-            select(Message).where(tuple_(Message.sender_id, Message.client_id).in_(keys))
-        ) if len(keys) > 1 else await session.execute(
-            select(Message).where(and_(Message.sender_id == keys[0][0], Message.client_id == keys[0][1]))
-        )
-        for m in found.scalars():
-            existing[(m.sender_id, m.client_id)] = m  # type: ignore[index]
+        dup_ids = [r.id for r in (await conn.execute(
+            select(_MSG.c.id).where(tuple_(_MSG.c.sender_id, _MSG.c.client_id).in_(keys))
+            if len(keys) > 1 else
+            select(_MSG.c.id).where(and_(_MSG.c.sender_id == keys[0][0], _MSG.c.client_id == keys[0][1]))
+        )).all()]
+        if dup_ids:  # rare: a client retrying after a lost ack
+            for m in (await session.execute(select(Message).where(Message.id.in_(dup_ids)))).scalars():
+                existing[(m.sender_id, m.client_id)] = m  # type: ignore[index]
 
         outcomes: list[tuple[_Pending, Written | DomainError | _Accepted | _SameAs]] = []
         accepted: list[tuple[_Pending, dict[str, Any]]] = []
@@ -236,15 +283,15 @@ class MessageWriter:
         per_room: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for _, row in accepted:
             per_room[row["room_id"]].append(row)
+        firsts = await allocate_seqs_many(session, {rid: len(rows) for rid, rows in per_room.items()})
         for rid, rows in per_room.items():
-            first = await allocate_seqs(session, rid, len(rows))
             for i, row in enumerate(rows):
-                row["seq"] = first + i
+                row["seq"] = firsts[rid] + i
         ids = await insert_messages(session, [row for _, row in accepted])
 
         written: list[Written] = []
         for (p, row), mid in zip(accepted, ids):
-            msg = Message(id=mid, **row)
+            msg = StoredMessage(id=mid, **row)
             room = rooms[row["room_id"]]
             sender = senders[row["sender_id"]]
             written.append(Written(msg, p.draft.body, False, room.kind, sender, roles[sender.id],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,11 +18,24 @@ async def allocate_seqs(session: AsyncSession, room_id: int, count: int) -> int:
     The row update locks the room (PostgreSQL) or the database (SQLite) until commit, so seqs never
     collide and never leave gaps: a rolled-back transaction gives its seqs back.
     """
+    return (await allocate_seqs_many(session, {room_id: count}))[room_id]
+
+
+async def allocate_seqs_many(session: AsyncSession, counts: dict[int, int]) -> dict[int, int]:
+    """allocate_seqs for several rooms in one statement (the group-commit path); room id -> first seq."""
+    if not counts:
+        return {}
+    rooms = Room.__table__
+    if len(counts) == 1:
+        (rid, n), = counts.items()
+        bump: Any = rooms.c.last_seq + n
+    else:
+        bump = rooms.c.last_seq + sql_case(counts, value=rooms.c.id, else_=0)
     result = await session.execute(
-        update(Room).where(Room.id == room_id).values(last_seq=Room.last_seq + count).returning(Room.last_seq)
+        update(rooms).where(rooms.c.id.in_(list(counts))).values(last_seq=bump)
+        .returning(rooms.c.id, rooms.c.last_seq)
     )
-    last = result.scalar_one()
-    return int(last) - count + 1
+    return {rid: int(last) - counts[rid] + 1 for rid, last in result.all()}
 
 
 async def append_system_message(
@@ -56,7 +70,6 @@ async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     """Insert many messages in one statement; returns ids in the order given."""
     if not rows:
         return []
-    result = await session.execute(
-        insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
-    )
+    table = Message.__table__
+    result = await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     return [r[0] for r in result.all()]
