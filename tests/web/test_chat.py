@@ -30,6 +30,8 @@ async def test_requester_and_helper_chat(pages: Any, shot: Any) -> None:
     await expect(helper.locator("#queue li")).to_have_count(1)
     await expect(helper.locator("#queue")).to_contain_text("Rita")
     await expect(helper).to_have_title("(1) livehelp console")
+    # Meanwhile the requester sees their place in the queue.
+    await expect(rita.locator("#case-status")).to_contain_text("number 1 in the queue")
     pane = await claim_first(helper)
     await expect(pane.locator(".messages")).to_contain_text("My printer prints only blank pages.")
 

@@ -54,6 +54,20 @@ async def test_requester_keyboard_only_and_live_region(pages: Any, server: LiveS
     assert not pages.errors, pages.errors
 
 
+async def test_requester_off_hours_leave_a_message(pages: Any, shot: Any) -> None:
+    page = await pages.new("/", width=480, height=820)
+    await expect(page.locator("#duty-notice")).to_be_visible()
+    await expect(page.locator("#duty-notice")).to_contain_text("Nobody is on duty")
+    await expect(page.locator("#start-submit")).to_have_text("Leave a message")
+    await page.fill("#name", "Lee")
+    await page.fill("#question", "Please call me back about my refund.")
+    await shot(page, "requester-off-hours")
+    await page.click("#start-submit")
+    await expect(page.locator("#case-status")).to_contain_text("Nobody is on duty right now")
+    await expect(page.locator(".messages")).to_contain_text("Please call me back about my refund.")
+    assert not pages.errors, pages.errors
+
+
 async def test_console_view(pages: Any, server: LiveServer, shot: Any) -> None:
     page = await pages.staff("alice_helper", ["helper"])
     for name, question in (("Rita", "My order never arrived."), ("Sam", "Can I change my email address?"),
