@@ -174,6 +174,50 @@ def can_resolve_case(actor: Actor, case: CaseFacts) -> Decision:
     return can_manage_case(actor, case)
 
 
+# --- help desk: routing, capacity, abandon, auto-close, desk administration (helpdesk area) -------
+
+ANSWERING_ROLES = frozenset({"helper", "trainee"})
+
+
+def serves_queue(actor: Actor, queue_teams: tuple[str, ...] | frozenset[str]) -> bool:
+    """Routing: helpers and trainees serve a queue with no teams, or one naming a team they are in."""
+    if not actor.roles & ANSWERING_ROLES:
+        return False
+    return not queue_teams or bool(actor.teams & frozenset(queue_teams))
+
+
+def can_take_another_case(actor: Actor, already_open: int, cap: int) -> Decision:
+    """The per-person cap on open (active or on-hold) cases, not counting the one being taken. Monitors
+    are exempt: they take cases over when something goes wrong, and a cap must never stop that."""
+    if actor.has("monitor"):
+        return ALLOW
+    if already_open >= cap:
+        return deny(f"you already have {cap} open cases; resolve or hand one back before claiming another")
+    return ALLOW
+
+
+def can_abandon_case(actor: Actor, case: CaseFacts) -> Decision:
+    """Only the requester withdraws their own request (staff resolve instead)."""
+    if actor.id != case.requester_id or actor.is_staff:
+        return deny("only the requester can withdraw a help request")
+    return ALLOW
+
+
+def autoclose_exempt(case: CaseFacts) -> bool:
+    """The one rule for which cases the on-hold auto-close leaves alone: escalated ones (they stay open
+    in their route's team room until someone resolves them)."""
+    return case.status == "escalated" or case.escalation_team is not None
+
+
+def can_use_canned(actor: Actor) -> Decision:
+    return ALLOW if actor.is_staff else deny("canned responses are for staff")
+
+
+def can_manage_helpdesk(actor: Actor) -> Decision:
+    """Shifts, coverage and canned responses are managed by admins."""
+    return ALLOW if actor.has("admin") else deny("only admins manage shifts, coverage and canned responses")
+
+
 # --- escalations: routes, hand-offs, experts, transfers, personal escalation (escalation area) ----
 
 

@@ -22,7 +22,7 @@ from server.errors import Conflict, Forbidden, NotFound
 from server.notify import MONITORS, Effect, Emit, Join, account_room, room_staff_room
 from server.storage.facts import case_facts_for, load_actor
 from server.storage.messages import append_system_message
-from server.storage.models import Account, AccountRole, Case, Room
+from server.storage.models import Account, Case, Room
 from server.views import case_dict
 
 
@@ -113,19 +113,16 @@ async def list_queue(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
 
 
 async def queue_alert_targets(s: AsyncSession, deps: Deps, queue: str, now: dt.datetime) -> list[int]:
-    """On-duty helpers and trainees who serve `queue` (the helpdesk area refines teams and shifts)."""
-    from server.storage.facts import on_duty_accounts
+    """On-duty helpers and trainees who serve `queue` (routing rules: server/actions/queue.py)."""
+    from server.actions import queue as desk_queue
 
-    ids = [r[0] for r in (await s.execute(
-        select(AccountRole.account_id).where(AccountRole.role.in_(("helper", "trainee"))).distinct())).all()]
-    if not ids:
-        return []
-    accounts = list((await s.execute(select(Account).where(Account.id.in_(ids), Account.disabled.is_(False)))).scalars())
-    return sorted(await on_duty_accounts(s, accounts, now))
+    return await desk_queue.alert_targets(s, deps, queue, now)
 
 
 def queue_alert(view: dict[str, Any], targets: list[int], reason: str) -> Emit:
-    return Emit("queue.alert", {"case": view, "reason": reason}, tuple(account_room(a) for a in targets) + (MONITORS,))
+    """The same alert to every target, helper or trainee alike, and to nobody else (monitors follow the
+    queue through case.updated on staff:monitors)."""
+    return Emit("queue.alert", {"case": view, "reason": reason}, tuple(account_room(a) for a in targets))
 
 
 # --- changing state -------------------------------------------------------------------------------
@@ -157,16 +154,21 @@ async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_
                         kind="chat", body=body, sensitive=False, purged=False, meta=None, created_at=now)
         s.add(first)
         await s.flush()
+        from server.actions import queue as desk_queue
+
+        extra, desk_effects = await desk_queue.after_request(s, deps, case, now)
         view = await case_view(s, case)
         targets = await queue_alert_targets(s, deps, queue, now)
+        await s.refresh(room)
         room_view = {"id": room.id, "kind": "case", "name": None, "topic": topic, "last_seq": room.last_seq,
                      "membership": "requester", "case_id": case.id}
     effects: list[Effect] = [
         Join(actor_id, socket_rooms_for(room.id, actor)),
         queue_alert(view, targets, "new"),
         Emit("case.updated", view, (MONITORS,)),
+        *desk_effects,
     ]
-    return {"case": requester_view(view), "room": room_view}, effects
+    return {"case": requester_view(view), "room": room_view, **extra}, effects
 
 
 async def _transition(s: AsyncSession, case: Case, action: str, values: dict[str, Any]) -> None:
@@ -204,6 +206,9 @@ async def claim_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str,
         else:
             values.update(helper_id=actor_id)
         await _transition(s, case, "claim", values)
+        from server.actions import queue as desk_queue
+
+        await desk_queue.enforce_case_cap(s, deps, actor)
         await set_member_role(s, case.room_id, actor_id, "staff", deps)
         effects: list[Effect] = [Join(actor_id, socket_rooms_for(case.room_id, actor))]
         name = (await s.get(Account, actor_id)).display_name  # type: ignore[union-attr]
@@ -213,6 +218,7 @@ async def claim_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str,
         if monitor_id is not None:
             effects.extend(await supervision.start_supervision(s, deps, case, monitor_id, now))
         view = await case_view(s, case)
+        effects.extend(await desk_queue.after_leaving_queue(s, deps, case, view, case.queue, now))
     return view, effects + case_updated(view, case)
 
 

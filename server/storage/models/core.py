@@ -142,6 +142,13 @@ class Case(Base):
     closed_at: Mapped[dt.datetime | None]
     # Raised SLA alerts, so each threshold alerts once ('warning', 'goal').
     sla_alerts: Mapped[list[str] | None] = mapped_column(JSON)
+    # helpdesk (migration 0002): place in its queue on arrival (expected-wait samples), whether it
+    # arrived while nobody serving its queue was on duty (kept out of the samples), when the
+    # requester's last socket left (abandon grace), when the auto-close notice was posted.
+    queue_position: Mapped[int | None] = mapped_column(Integer)
+    off_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    requester_left_at: Mapped[dt.datetime | None]
+    autoclose_warned_at: Mapped[dt.datetime | None]
     # escalation (migration 0004): expert teams asked in, [{"team", "status": requested|responded, ...}];
     # a copy of case_experts kept on the row so every case view shows it without another query.
     experts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
