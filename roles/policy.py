@@ -271,3 +271,39 @@ def case_join_role(actor: Actor, case: CaseFacts | None) -> str:
     if expert_member(actor, case):
         return "expert"
     return "monitor"
+
+
+# --- sensitive data and retention (retention area) ------------------------------------------------
+
+
+def can_mark_sensitive(actor: Actor, case: CaseFacts | None) -> Decision:
+    """Staff who may see a case's sensitive content may also seal a message that should have been."""
+    if case is None:
+        return deny("only messages in case rooms can be marked sensitive")
+    if actor.is_staff and can_view_sensitive(actor, case):
+        return ALLOW
+    return deny("only the staff assigned to this case or a monitor can mark its messages sensitive")
+
+
+def can_upload_attachment(actor: Actor, room: RoomFacts) -> Decision:
+    """Files go where their uploader may chat: the requester and the staff working an open case."""
+    if room.kind != "case":
+        return deny("files can be attached to case rooms only")
+    return can_send_message(actor, room, "chat")
+
+
+def can_download_attachment(actor: Actor, room: RoomFacts, sensitive: bool) -> Decision:
+    """Same visibility as a (sensitive) chat message in the case room."""
+    if not can_read_room(actor, room):
+        return deny("you are not in this room")
+    if message_view(actor, room.membership, room.case, "chat", sensitive) != "full":
+        return deny("this file is sensitive: only the requester, the assigned staff and monitors can open it")
+    return ALLOW
+
+
+def can_erase_requester(actor: Actor) -> Decision:
+    return ALLOW if actor.has("admin") else deny("only admins can erase a requester's data")
+
+
+def can_read_retention_audit(actor: Actor) -> Decision:
+    return ALLOW if actor.has("admin") else deny("only admins can read the retention audit")

@@ -39,7 +39,26 @@ def base_config_mapping() -> dict[str, Any]:
 def make_config(database_url: str, overrides: dict[str, Any] | None = None) -> Config:
     raw = merge(base_config_mapping(), overrides or {})
     raw = merge(raw, {"database": {"url": database_url}})
+    if not database_url.startswith("sqlite") and not (raw.get("retention") or {}).get("master_key_file"):
+        # No key file is made beside a PostgreSQL database: the tests of one run share a master key.
+        raw = merge(raw, {"retention": {"master_key_file": master_key_file_for_tests()}})
     return config_from_mapping(raw, str(REPO))
+
+
+_MASTER_KEY_FILE: list[str] = []
+
+
+def master_key_file_for_tests() -> str:
+    """A master key file for this test process (retention: the key never lives in the database)."""
+    if not _MASTER_KEY_FILE:
+        import base64
+        import tempfile
+
+        fd, path = tempfile.mkstemp(prefix="livehelp-test-", suffix=".key")
+        os.write(fd, base64.b64encode(os.urandom(32)) + b"\n")
+        os.close(fd)
+        _MASTER_KEY_FILE.append(path)
+    return _MASTER_KEY_FILE[0]
 
 
 class Client:

@@ -22,6 +22,7 @@ from server.storage.facts import case_facts_for, load_actor, load_actors, room_f
 from server.storage.messages import messages_after, messages_before
 from server.storage.models import Account, Case, Message, Room, RoomMember
 from server.actions.rooms import access_room
+from server.actions import sensitive as sensitive_actions
 from server.views import message_dict, sender_dict
 
 
@@ -30,12 +31,18 @@ async def send_message(deps: Deps, actor_id: int, room_id: int, body: str, clien
                        ) -> tuple[dict[str, Any], list[Effect]]:
     if kind not in policy.MESSAGE_KINDS:
         raise Invalid(f"'kind' must be one of {', '.join(policy.MESSAGE_KINDS)}", field="kind")
+    # Configured patterns (e-mail, card number ...) seal a message before it is stored (retention area).
+    auto = [] if sensitive else await sensitive_actions.auto_sensitive(deps, room_id, body)
+    if auto:
+        sensitive, meta = True, dict(meta or {}, auto_sensitive=auto)
     written = await deps.writer.submit(Draft(room_id, actor_id, client_id, kind, body, sensitive, meta))
     sender = sender_dict(written.sender, written.sender_roles)
     view = message_dict(written.message, sender, body=written.plaintext)
     if written.duplicate:
         return view, []
     effects = await fan_out(deps, written, view)
+    if auto:
+        effects.append(sensitive_actions.kept_private_notice(written, auto))
     for hook in deps.after_message:
         effects.extend(await hook(deps, written))
     return view, effects

@@ -1,7 +1,104 @@
-"""REST routes owned by the retention feature area."""
+"""REST routes of the retention area: attachments (upload, download), the admin's erasure and audit."""
 
 from __future__ import annotations
 
-from aiohttp import web
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import BodyPartReader, web
+
+from server.actions import attachments, sensitive
+from server.api.common import deps_of, json_body, require_session, send_effects
+from server.errors import Invalid
 
 routes = web.RouteTableDef()
+_CHUNK = 64 * 1024
+
+
+def _int(raw: str, what: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(f"{what} must be a whole number") from None
+    if value < 1:
+        raise Invalid(f"{what} must be positive")
+    return value
+
+
+@routes.post("/api/cases/{id}/attachments")
+async def upload(request: web.Request) -> web.Response:
+    """multipart/form-data: `file` (required), `sensitive` ("true"/"false", default from config)."""
+    session = await require_session(request)
+    deps = deps_of(request)
+    case_id = _int(request.match_info["id"], "case id")
+    limit = deps.config.retention.uploads.max_size
+    if not request.content_type.startswith("multipart/"):
+        raise Invalid("send the file as multipart/form-data in a field named 'file'")
+    reader = await request.multipart()
+    data: bytes | None = None
+    filename: str | None = None
+    declared: str | None = None
+    flag: bool | None = None
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise Invalid("nested multipart bodies are not accepted")
+        name = part.name
+        if name == "file":
+            if data is not None:
+                raise Invalid("send one file per request", field="file")
+            filename = part.filename
+            declared = part.headers.get("Content-Type")
+            buf = bytearray()
+            while chunk := await part.read_chunk(_CHUNK):
+                buf += chunk
+                if len(buf) > limit:
+                    raise attachments.TooLarge(f"the file is larger than the {limit} byte limit")
+            data = bytes(buf)
+        elif name == "sensitive":
+            text = (await part.text()).strip().lower()
+            if text not in ("true", "false"):
+                raise Invalid("'sensitive' must be true or false", field="sensitive")
+            flag = text == "true"
+        else:
+            raise Invalid(f"unexpected form field {str(name)[:40]!r}; send 'file' (and optionally 'sensitive')")
+    if data is None:
+        raise Invalid("the multipart field 'file' is required", field="file")
+    answer, effects = await attachments.upload(deps, session.account_id, case_id, filename, declared, data, flag)
+    await send_effects(request, effects)
+    return web.json_response(answer)
+
+
+@routes.get("/api/attachments/{id}")
+async def download(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    found = await attachments.download(deps_of(request), session.account_id, _int(request.match_info["id"],
+                                                                                    "attachment id"))
+    fallback = quote(found.name.encode("ascii", "replace").decode("ascii").replace('"', "_"))
+    return web.Response(body=found.data, content_type=found.content_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(found.name)}",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+@routes.post("/api/retention/erasures")
+async def erase(request: web.Request) -> web.Response:
+    """Right to erasure: {"requester": ACCOUNT_ID or USERNAME} (admins)."""
+    session = await require_session(request)
+    body = await json_body(request)
+    who: Any = body.get("requester")
+    if isinstance(who, bool) or not isinstance(who, (int, str)) or not str(who).strip() or len(str(who)) > 64:
+        raise Invalid("'requester' must be an account id or a username", field="requester")
+    return web.json_response(await sensitive.erase_requester(deps_of(request), session.account_id, who))
+
+
+@routes.get("/api/retention/audit")
+async def audit(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    case_raw = request.query.get("case_id")
+    limit = _int(request.query.get("limit", "100"), "limit")
+    if limit > 1000:
+        raise Invalid("limit must be at most 1000")
+    rows = await sensitive.audit_log(deps_of(request), session.account_id,
+                                     case_id=_int(case_raw, "case_id") if case_raw else None, limit=limit)
+    return web.json_response({"audit": rows})

@@ -1,26 +1,42 @@
-"""Wiring of the retention area: the sealer for sensitive content, the purge schedule."""
+"""Wiring of the retention area: the real sealer (per-case keys under the master key), the key check at
+start (a wrong or missing key refuses the start with one line), and the in-server purge schedule."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.config import Config
 from server.deps import Deps
+from retention import job
+from retention.keys import Keyring, plan_master_key
+
+log = logging.getLogger("livehelp.retention")
 
 
-class InterimSealer:
-    """Stores sensitive bodies apart from ordinary ones until retention/ supplies per-case keys."""
-
-    async def seal(self, session: AsyncSession, room_id: int, plaintext: str) -> bytes:
-        return plaintext.encode("utf-8")
-
-    async def unseal(self, session: AsyncSession, room_id: int, sealed: bytes) -> str | None:
-        return sealed.decode("utf-8")
-
-
-def make_sealer(deps_config: object) -> InterimSealer:
-    return InterimSealer()
+def make_sealer(config: Config) -> Keyring:
+    """Resolve the master key's source now: a configured key that is missing or malformed is a ConfigError."""
+    return Keyring(plan_master_key(config))
 
 
 def wire(app: web.Application, deps: Deps) -> None:
-    return None
+    keyring = job.keyring_of(deps)
+    keyring.clock = deps.clock
+    deps.extras["keyring"] = keyring
+
+    async def retention_ctx(_app: web.Application) -> AsyncIterator[None]:
+        await keyring.open(deps.db)  # before the server listens: a wrong key never serves
+        task: asyncio.Task[None] | None = None
+        if deps.config.retention.schedule.every > 0:
+            task = asyncio.create_task(job.schedule(deps), name="retention-schedule")
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.cleanup_ctx.append(retention_ctx)
