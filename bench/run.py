@@ -58,7 +58,7 @@ class BareTarget:
 
     name = "bare"
 
-    def __init__(self, gc_mode: str = "default") -> None:
+    def __init__(self, gc_mode: str = "tuned") -> None:
         self.gc_mode = gc_mode
 
     def before_start(self, tmpdir: Path, n_rooms: int) -> None:
@@ -517,9 +517,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--config", help="livehelp: config.yaml to serve with (default: a generated one)")
     ap.add_argument(
         "--bare-gc",
-        choices=("default", "tuned", "off"),
-        default="default",
-        help="garbage collector setting of the bare server",
+        choices=("tuned", "default", "off"),
+        default="tuned",
+        help="bare server's collector: tuned (as livehelp serve), default (interpreter's), off",
     )
     ap.add_argument("--pin", action="store_true", help="pin the server to CPU 0, load workers to the rest")
     ap.add_argument("--json", help="also write the results to this JSON file")
