@@ -79,8 +79,8 @@ class Pages:
         self.errors: list[str] = []
         self.contexts: list[Any] = []
 
-    async def new(self, path: str = "/", *, width: int = 1280, height: int = 860) -> Any:
-        ctx = await self.browser.new_context(viewport={"width": width, "height": height})
+    async def new(self, path: str = "/", *, width: int = 1280, height: int = 860, bypass_csp: bool = False) -> Any:
+        ctx = await self.browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp)
         self.contexts.append(ctx)
         page = await ctx.new_page()
         page.set_default_timeout(10_000)
@@ -104,9 +104,9 @@ class Pages:
         return page
 
     async def staff(self, username: str, roles: list[str], *, teams: list[str] = (), path: str = "/console",  # type: ignore[assignment]
-                    on_duty: bool = True, display_name: str | None = None) -> Any:
+                    on_duty: bool = True, display_name: str | None = None, bypass_csp: bool = False) -> Any:
         await self.server.create_account(username, roles, list(teams), display_name=display_name or username.split("_")[0].title())
-        page = await self.new(path)
+        page = await self.new(path, bypass_csp=bypass_csp)
         await login(page, username)
         if on_duty:
             await page.click("#duty-toggle")

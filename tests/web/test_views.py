@@ -124,7 +124,7 @@ async def test_admin_view(pages: Any, server: LiveServer, shot: Any) -> None:
     await page.keyboard.press("ArrowRight")
     await expect(page.get_by_role("tab", name="Promotion")).to_have_attribute("aria-selected", "true")
     await page.keyboard.press("ArrowRight")
-    await expect(page.locator("#week .cell")).to_have_count(8 * 25)
+    await expect(page.locator("#week tbody td")).to_have_count(7 * 24)
     await doc_shot(shot, page, "admin-coverage")
     await page.get_by_role("tab", name="Accounts and roles").click()
     await doc_shot(shot, page, "admin")

@@ -185,16 +185,17 @@ async function loadCoverage() {
   }
   const intervals = shifts.flatMap((s) => shiftIntervals(s, from).map(([a, b]) => ({ a, b, who: nameOf(s.account) || s.username || '' })));
   const grid = $('#week');
-  const cells = [el('div', { class: 'cell head', text: '' })];
   const days = [];
   for (let i = 0; i < 7; i += 1) {
     const d = new Date(from); d.setDate(d.getDate() + i);
     days.push(d);
-    cells.push(el('div', { class: 'cell head', attrs: { role: 'columnheader' }, text: d.toLocaleDateString([], { weekday: 'short', day: 'numeric' }) }));
   }
+  const head = el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Hour' }),
+    ...days.map((d) => el('th', { scope: 'col', text: d.toLocaleDateString([], { weekday: 'short', day: 'numeric' }) }))));
+  const rows = [];
   let gapHours = 0;
   for (let h = 0; h < 24; h += 1) {
-    cells.push(el('div', { class: 'cell hour', attrs: { role: 'rowheader' }, text: `${String(h).padStart(2, '0')}:00` }));
+    const cells = [el('th', { scope: 'row', class: 'hour', text: `${String(h).padStart(2, '0')}:00` })];
     for (const d of days) {
       const a = new Date(d); a.setHours(h, 0, 0, 0);
       const b = new Date(a); b.setHours(h + 1);
@@ -202,11 +203,14 @@ async function loadCoverage() {
       let gap = who.length === 0;
       if (gapsFromServer) gap = gapsFromServer.some((g) => new Date(g.starts_at) < b && new Date(g.ends_at) > a);
       if (gap) gapHours += 1;
-      const label = `${d.toLocaleDateString([], { weekday: 'long' })} ${String(h).padStart(2, '0')}:00: ${gap ? 'gap, nobody scheduled' : who.join(', ')}`;
-      cells.push(el('div', { class: ['cell', gap ? 'gap' : 'covered'], attrs: { role: 'gridcell', 'aria-label': label, title: label }, text: gap ? '' : String(who.length) }));
+      const label = gap ? 'gap: nobody scheduled' : `covered by ${who.join(', ')}`;
+      cells.push(el('td', { class: gap ? 'gap' : 'covered', title: label },
+        el('span', { class: 'sr-only', text: label }),
+        gap ? null : el('span', { attrs: { 'aria-hidden': 'true' }, text: String(who.length) })));
     }
+    rows.push(el('tr', {}, ...cells));
   }
-  grid.replaceChildren(...cells);
+  grid.replaceChildren(el('caption', { class: 'sr-only', text: `Scheduled staff per hour, week of ${from.toLocaleDateString()}` }), head, el('tbody', {}, ...rows));
   if (!$('#coverage-status').textContent) status('#coverage-status', `${gapHours} of 168 hours have nobody scheduled.`);
   $('#shifts-body').replaceChildren(...shifts.map((s) => {
     const [[a, b] = []] = shiftIntervals(s, from);

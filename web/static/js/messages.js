@@ -25,12 +25,13 @@ export class MessageLog {
   constructor(container, opts = {}) {
     this.opts = opts;
     this.bySeq = new Map();
-    this.list = el('ol', {
-      class: 'messages',
-      tabIndex: 0,
-      attrs: { role: 'log', 'aria-label': opts.label || 'Messages', 'aria-live': 'off' },
-    });
+    // The list keeps list semantics; the container is the log (announcements go through the
+    // page's own live region, so the log itself stays quiet).
+    this.list = el('ol', { class: 'messages', tabIndex: 0, attrs: { 'aria-label': opts.label || 'Messages' } });
     this.empty = el('p', { class: 'messages-empty muted', text: opts.emptyText || 'No messages yet.' });
+    container.setAttribute('role', 'log');
+    container.setAttribute('aria-live', 'off');
+    container.setAttribute('aria-label', opts.label || 'Messages');
     clear(container).append(this.empty, this.list);
     this.container = container;
   }

@@ -1,0 +1,71 @@
+"""axe-core (from web/node_modules, a dev dependency) finds no WCAG 2 A/AA violations, contrast included,
+in each view. The test page bypasses the CSP only to inject axe itself."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.support import REPO, LiveServer
+
+expect = pytest.importorskip("playwright.async_api").expect
+
+AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = pytest.mark.skipif(not AXE.exists(), reason="axe-core is missing: run `npm ci` in web/")
+
+
+async def violations(page: Any) -> list[dict[str, Any]]:
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "async () => { const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }")
+    return result  # type: ignore[no-any-return]
+
+
+def report(found: list[dict[str, Any]]) -> str:
+    return json.dumps(found, indent=1)
+
+
+async def test_requester_views_have_no_violations(pages: Any, server: LiveServer) -> None:
+    helper = await server.staff("alice_helper", ["helper"], on_duty=True)
+    page = await pages.new("/", width=480, height=820, bypass_csp=True)
+    await page.wait_for_selector("#start:not([hidden])")
+    assert not (found := await violations(page)), report(found)
+    await page.fill("#name", "Rita")
+    await page.fill("#question", "Where is my parcel?")
+    await page.click("#start-submit")
+    await expect(page.locator("#chat")).to_be_visible()
+    alert = await helper.wait_for("queue.alert")
+    case = alert.get("case", alert)
+    await helper.ok("case.claim", {"case_id": case["id"]})
+    await helper.ok("message.send", {"room_id": case["room_id"], "body": "On its way!", "client_id": "x1"})
+    await expect(page.locator(".messages")).to_contain_text("On its way!")
+    assert not (found := await violations(page)), report(found)
+
+
+async def test_staff_views_have_no_violations(pages: Any, server: LiveServer) -> None:
+    r = await server.requester("Rita")
+    await r.ok("help.request", {"topic": "general", "body": "Where is my parcel?"})
+    console = await pages.staff("alice_helper", ["helper"], bypass_csp=True)
+    await console.locator("#queue li").first.get_by_role("button", name="Claim").click()
+    pane = console.locator(".pane-case").first
+    await expect(pane.locator(".chip-active")).to_be_visible()
+    await pane.locator("textarea").fill("/whisper a whisper")
+    await pane.locator("textarea").press("Enter")
+    await pane.locator("textarea").fill("/note a note")
+    await pane.locator("textarea").press("Enter")
+    await expect(pane.locator(".msg-note:not(.msg-pending)")).to_have_count(1)
+    assert not (found := await violations(console)), report(found)
+
+    monitor = await pages.staff("carol_monitor", ["monitor"], path="/monitor", bypass_csp=True)
+    await expect(monitor.locator("#cases-body tr")).to_have_count(1)
+    assert not (found := await violations(monitor)), report(found)
+
+    admin = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False, bypass_csp=True)
+    for tab in ("Accounts and roles", "Promotion", "Coverage", "Canned responses", "Reports"):
+        await admin.get_by_role("tab", name=tab).click()
+        await admin.wait_for_timeout(200)
+        assert not (found := await violations(admin)), f"{tab}: {report(found)}"
