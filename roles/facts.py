@@ -57,3 +57,28 @@ class RoomFacts:
     # The actor's membership role in the room, or None if not a member.
     membership: str | None = None
     case: CaseFacts | None = None
+
+
+# --- roles area: vouching and promotion ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VouchFacts:
+    """What the vouching rule needs beyond the voucher and the case."""
+
+    # The account vouched for (None when there is no such account).
+    trainee: Actor | None
+    # They were this case's trainee at some point (claimed it, or had it handed back, under supervision).
+    trainee_took_case: bool
+    # The voucher was in this case as its helper, monitor or a shadow.
+    voucher_worked_case: bool
+    # The voucher already vouched for them on this case.
+    already_vouched: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A trainee's vouches toward promotion."""
+
+    vouches: int = 0
+    distinct_vouchers: int = 0

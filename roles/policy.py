@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roles.facts import Actor, CaseFacts, RoomFacts
+from roles.facts import Actor, CaseFacts, Progress, RoomFacts, VouchFacts
 
 MESSAGE_KINDS = ("chat", "whisper", "note")  # 'system' is written by the server only
 STAFF_ONLY_KINDS = frozenset({"whisper", "note"})
@@ -20,6 +20,9 @@ STAFF_ONLY_KINDS = frozenset({"whisper", "note"})
 class Decision:
     allowed: bool
     reason: str = ""
+    # How a refusal is answered: "forbidden" (not allowed to) or "conflict" (the case is not in a state
+    # where this makes sense, e.g. claiming a case someone already claimed). server/actions/guard.py maps it.
+    code: str = "forbidden"
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -30,6 +33,11 @@ ALLOW = Decision(True)
 
 def deny(reason: str) -> Decision:
     return Decision(False, reason)
+
+
+def conflict(reason: str) -> Decision:
+    """A refusal because of the case's current state rather than who is asking."""
+    return Decision(False, reason, "conflict")
 
 
 # --- rooms and messages -------------------------------------------------------------------------
@@ -143,16 +151,19 @@ def can_list_queue(actor: Actor) -> Decision:
 
 
 def can_claim_case(actor: Actor, case: CaseFacts, monitor_available: bool) -> Decision:
-    """Helpers claim; trainees only when an on-duty, connected monitor can supervise."""
+    """Helpers and monitors claim; trainees only when an on-duty, connected monitor can supervise.
+
+    Order matters (it is the answer clients see): who you are, then the case's state, then supervision.
+    """
+    if not actor.roles & {"helper", "monitor", "trainee"}:
+        return deny("only helpers and supervised trainees can claim cases")
     if case.status != "queued":
-        return deny("this case is not in the queue")
+        return conflict("this case was already claimed" if case.is_open else "this case is closed")
     if actor.has("helper") or actor.has("monitor"):
         return ALLOW
-    if actor.has("trainee"):
-        if monitor_available:
-            return ALLOW
-        return deny("no room monitor is available to supervise you; shadow the case instead")
-    return deny("only helpers and supervised trainees can claim cases")
+    if monitor_available:
+        return ALLOW
+    return deny("no room monitor is available to supervise you right now; shadow the case instead")
 
 
 def can_manage_case(actor: Actor, case: CaseFacts) -> Decision:
@@ -172,50 +183,6 @@ def can_resolve_case(actor: Actor, case: CaseFacts) -> Decision:
     if case.status == "escalated" and escalation_team_member(actor, case):
         return ALLOW
     return can_manage_case(actor, case)
-
-
-# --- help desk: routing, capacity, abandon, auto-close, desk administration (helpdesk area) -------
-
-ANSWERING_ROLES = frozenset({"helper", "trainee"})
-
-
-def serves_queue(actor: Actor, queue_teams: tuple[str, ...] | frozenset[str]) -> bool:
-    """Routing: helpers and trainees serve a queue with no teams, or one naming a team they are in."""
-    if not actor.roles & ANSWERING_ROLES:
-        return False
-    return not queue_teams or bool(actor.teams & frozenset(queue_teams))
-
-
-def can_take_another_case(actor: Actor, already_open: int, cap: int) -> Decision:
-    """The per-person cap on open (active or on-hold) cases, not counting the one being taken. Monitors
-    are exempt: they take cases over when something goes wrong, and a cap must never stop that."""
-    if actor.has("monitor"):
-        return ALLOW
-    if already_open >= cap:
-        return deny(f"you already have {cap} open cases; resolve or hand one back before claiming another")
-    return ALLOW
-
-
-def can_abandon_case(actor: Actor, case: CaseFacts) -> Decision:
-    """Only the requester withdraws their own request (staff resolve instead)."""
-    if actor.id != case.requester_id or actor.is_staff:
-        return deny("only the requester can withdraw a help request")
-    return ALLOW
-
-
-def autoclose_exempt(case: CaseFacts) -> bool:
-    """The one rule for which cases the on-hold auto-close leaves alone: escalated ones (they stay open
-    in their route's team room until someone resolves them)."""
-    return case.status == "escalated" or case.escalation_team is not None
-
-
-def can_use_canned(actor: Actor) -> Decision:
-    return ALLOW if actor.is_staff else deny("canned responses are for staff")
-
-
-def can_manage_helpdesk(actor: Actor) -> Decision:
-    """Shifts, coverage and canned responses are managed by admins."""
-    return ALLOW if actor.has("admin") else deny("only admins manage shifts, coverage and canned responses")
 
 
 # --- escalations: routes, hand-offs, experts, transfers, personal escalation (escalation area) ----
@@ -271,6 +238,199 @@ def case_join_role(actor: Actor, case: CaseFacts | None) -> str:
     if expert_member(actor, case):
         return "expert"
     return "monitor"
+
+
+# --- roles, shadowing, supervision, vouching, promotion (roles area) ------------------------------
+# The rules chosen where the issue was silent are written up in docs/roles.md; the matrix of every
+# event x role x case state is generated from these functions (python -m roles.matrix).
+
+WORKING_ROLES = frozenset({"trainee", "helper", "monitor"})
+
+
+def works_as_trainee(actor: Actor) -> bool:
+    """A trainee in effect: the trainee role without helper or monitor (those claim on their own)."""
+    return actor.has("trainee") and not (actor.has("helper") or actor.has("monitor"))
+
+
+def can_supervise(actor: Actor) -> bool:
+    """A monitor may supervise trainees only while on duty and connected."""
+    return actor.has("monitor") and actor.on_duty and actor.connected
+
+
+def can_shadow_case(actor: Actor, case: CaseFacts) -> Decision:
+    """Trainees, helpers and monitors may observe any live case (read-only, whispers and notes included)."""
+    if not actor.roles & WORKING_ROLES:
+        return deny("only trainees, helpers and monitors shadow cases")
+    if not case.is_open:
+        return deny("this case is closed; only live cases can be shadowed")
+    return ALLOW
+
+
+def can_unshadow_case(actor: Actor, membership: str | None) -> Decision:
+    if membership == "shadow":
+        return ALLOW
+    if membership is None:
+        return deny("you are not shadowing this case")
+    return deny("you work this case; resolve, transfer or hand it back instead of leaving it")
+
+
+def can_supervise_case(actor: Actor, case: CaseFacts) -> Decision:
+    """case.supervise: an on-duty, connected monitor becomes the case's supervising monitor."""
+    if not actor.has("monitor"):
+        return deny("only room monitors supervise cases")
+    if not case.is_open:
+        return deny("this case is closed")
+    if not actor.on_duty:
+        return deny("go on duty before supervising a case")
+    if not actor.connected:
+        return deny("connect before supervising a case")
+    return ALLOW
+
+
+def can_take_over_case(actor: Actor, case: CaseFacts) -> Decision:
+    """case.takeover: a monitor becomes the case's helper; its trainee (or helper) goes back to shadowing."""
+    if not actor.has("monitor"):
+        return deny("only room monitors take cases over")
+    if not case.is_open:
+        return deny("this case is closed")
+    if case.status == "escalated":
+        return deny("an escalated case belongs to its escalation team")
+    if case.status == "queued":
+        return conflict("this case is still in the queue; claim it instead")
+    if actor.id == case.helper_id:
+        return conflict("you already have this case")
+    return ALLOW
+
+
+def can_hand_back_case(actor: Actor, case: CaseFacts, taken_from: int | None) -> Decision:
+    """case.handback: the monitor who took a case from a trainee gives it back and keeps supervising."""
+    if not actor.has("monitor"):
+        return deny("only room monitors hand cases back")
+    if not case.is_open:
+        return deny("this case is closed")
+    if taken_from is None or case.status not in ("active", "on_hold"):
+        return conflict("this case was not taken over from a trainee; there is nothing to hand back")
+    if actor.id != case.helper_id:
+        return deny("only the monitor who took the case over can hand it back")
+    if not can_supervise(actor):
+        return deny("go on duty first: the trainee may work the case only while you supervise it")
+    return ALLOW
+
+
+def can_vouch(actor: Actor, case: CaseFacts, facts: VouchFacts) -> Decision:
+    """case.vouch: helpers and monitors who worked a resolved, supervised case with the trainee, once."""
+    if not (actor.has("helper") or actor.has("monitor")):
+        return deny("only helpers and monitors vouch for trainees")
+    if facts.trainee is not None and facts.trainee.id == actor.id:
+        return deny("you cannot vouch for yourself")
+    if facts.trainee is None or not works_as_trainee(facts.trainee):
+        return deny("only trainees are vouched for")
+    if case.status != "resolved":
+        return deny("vouch once the case is resolved")
+    if not facts.trainee_took_case:
+        return deny("they did not take this case under supervision")
+    if not facts.voucher_worked_case:
+        return deny("only staff who worked this case with the trainee (helper, monitor or shadow) can vouch")
+    if facts.already_vouched:
+        return conflict("you already vouched for them on this case")
+    return ALLOW
+
+
+def promotion_eligible(progress: Progress, vouches_required: int, distinct_required: int) -> bool:
+    return progress.vouches >= vouches_required and progress.distinct_vouchers >= distinct_required
+
+
+def can_promote(actor: Actor, target: Actor, name: str, to: str, progress: Progress, vouches_required: int,
+                distinct_required: int, force: bool) -> Decision:
+    """Trainee -> helper by an admin (or the shell), when eligible by vouches or forced. `name` is the
+    target's username, for a message that stands on its own (the CLI prints it as its one line)."""
+    if not actor.has("admin"):
+        return deny("only admins promote trainees")
+    if to != "helper":
+        return deny("trainees are promoted to helper; grant other roles instead")
+    if target.has("helper"):
+        return conflict(f"{name} is already a helper")
+    if not target.has("trainee"):
+        return deny(f"{name} is not a trainee; grant roles instead of promoting")
+    if not force and not promotion_eligible(progress, vouches_required, distinct_required):
+        return deny(f"{name} is not eligible for helper yet: {progress.vouches} of {vouches_required} vouches, "
+                    f"from {progress.distinct_vouchers} of {distinct_required} different people")
+    return ALLOW
+
+
+def can_change_roles(actor: Actor, admins_left_after: int) -> Decision:
+    """Grant and revoke roles: admins only, and never leaving the site without an admin."""
+    if not actor.has("admin"):
+        return deny("only admins change roles")
+    if admins_left_after < 1:
+        return deny("this would leave no admin; make someone else admin first")
+    return ALLOW
+
+
+def can_administer(actor: Actor) -> Decision:
+    """Account lists, trainees and their records, the role audit log."""
+    return ALLOW if actor.has("admin") else deny("only admins can do that")
+
+
+def can_view_record(actor: Actor, account_id: int) -> Decision:
+    """A trainee's record: admins, and the trainee themself."""
+    if actor.has("admin") or actor.id == account_id:
+        return ALLOW
+    return deny("only admins see other people's records")
+
+
+def can_view_overview(actor: Actor) -> Decision:
+    if actor.has("monitor") or actor.has("admin"):
+        return ALLOW
+    return deny("only room monitors and admins see the monitor overview")
+
+
+def can_sign_up(self_signup: bool) -> Decision:
+    return ALLOW if self_signup else deny("self sign-up is disabled on this server; ask an admin for an account")
+
+
+# --- help desk: routing, capacity, abandon, auto-close, desk administration (helpdesk area) -------
+
+ANSWERING_ROLES = frozenset({"helper", "trainee"})
+
+
+def serves_queue(actor: Actor, queue_teams: tuple[str, ...] | frozenset[str]) -> bool:
+    """Routing: helpers and trainees serve a queue with no teams, or one naming a team they are in."""
+    if not actor.roles & ANSWERING_ROLES:
+        return False
+    return not queue_teams or bool(actor.teams & frozenset(queue_teams))
+
+
+def can_take_another_case(actor: Actor, already_open: int, cap: int) -> Decision:
+    """The per-person cap on open (active or on-hold) cases, not counting the one being taken. Monitors
+    are exempt: they take cases over when something goes wrong, and a cap must never stop that."""
+    if actor.has("monitor"):
+        return ALLOW
+    if already_open >= cap:
+        return deny(f"you already have {cap} open cases; resolve or hand one back before claiming another")
+    return ALLOW
+
+
+def can_abandon_case(actor: Actor, case: CaseFacts) -> Decision:
+    """Only the requester withdraws their own request (staff resolve instead)."""
+    if actor.id != case.requester_id or actor.is_staff:
+        return deny("only the requester can withdraw a help request")
+    return ALLOW
+
+
+def autoclose_exempt(case: CaseFacts) -> bool:
+    """The one rule for which cases the on-hold auto-close leaves alone: escalated ones (they stay open
+    in their route's team room until someone resolves them)."""
+    return case.status == "escalated" or case.escalation_team is not None
+
+
+def can_use_canned(actor: Actor) -> Decision:
+    return ALLOW if actor.is_staff else deny("canned responses are for staff")
+
+
+def can_manage_helpdesk(actor: Actor) -> Decision:
+    """Shifts, coverage and canned responses are managed by admins."""
+    return ALLOW if actor.has("admin") else deny("only admins manage shifts, coverage and canned responses")
 
 
 # --- sensitive data and retention (retention area) ------------------------------------------------

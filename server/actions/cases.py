@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles import policy
 from roles.facts import CaseFacts
 from server import lifecycle
+from server.actions.guard import enforce
 from server.actions.messages import system_emit
 from server.actions.rooms import set_member_role, socket_rooms_for
 from server.deps import Deps
@@ -191,15 +192,10 @@ async def claim_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str,
         actor = await load_actor(s, actor_id, now)
         case = await access_case(s, case_id)
         facts = await facts_of(s, case)
-        if not (actor.has("helper") or actor.has("monitor") or actor.has("trainee")):
-            raise Forbidden("only helpers and supervised trainees can claim cases")
-        if case.status != lifecycle.QUEUED:
-            raise Conflict("this case was already claimed")
-        as_trainee = actor.has("trainee") and not (actor.has("helper") or actor.has("monitor"))
-        monitor_id = await supervision.pick_monitor(s, deps, now) if as_trainee else None
-        decision = policy.can_claim_case(actor, facts, monitor_available=monitor_id is not None)
-        if not decision:
-            raise Forbidden(decision.reason)
+        as_trainee = policy.works_as_trainee(actor)
+        # A monitor already supervising the queued case is kept if still available, else the least loaded.
+        monitor_id = await supervision.pick_monitor(s, deps, now, prefer=case.monitor_id) if as_trainee else None
+        enforce(policy.can_claim_case(actor, facts, monitor_available=monitor_id is not None))
         values: dict[str, Any] = {"claimed_at": now}
         if as_trainee:
             values.update(trainee_id=actor_id, monitor_id=monitor_id)
@@ -215,8 +211,7 @@ async def claim_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str,
         msg = await append_system_message(s, case.room_id, f"{name} is helping you now", now,
                                           {"event": "claimed", "by": actor_id})
         effects.append(system_emit(msg))
-        if monitor_id is not None:
-            effects.extend(await supervision.start_supervision(s, deps, case, monitor_id, now))
+        effects.extend(await supervision.after_claim(s, deps, case, actor_id, monitor_id, now))
         view = await case_view(s, case)
         effects.extend(await desk_queue.after_leaving_queue(s, deps, case, view, case.queue, now))
     return view, effects + case_updated(view, case)

@@ -23,4 +23,9 @@ async def set_duty(deps: Deps, actor_id: int, on_duty: bool) -> tuple[dict[str, 
         assert account is not None
         account.on_duty = on_duty
         await s.flush()
-        return await account_view(s, account, now), []
+        view = await account_view(s, account, now)
+    # After commit, other areas react (roles: a monitor going off duty hands supervision over at once).
+    effects: list[Effect] = []
+    for hook in deps.extras.get("duty_hooks", ()):
+        effects.extend(await hook(deps, actor_id, view["on_duty"]))
+    return view, effects
