@@ -102,6 +102,7 @@ class ExpertsConfig:
 class EscalationConfig:
     routes: tuple[Route, ...] = ()
     on_call: tuple[str, ...] = ("team:on-call",)
+    # Seconds between response-target checks; 0 = no loop (something else calls run_once).
     sla_check_interval: float = 60.0
     case_link: str = "/console#case={case_id}"
     # POST every blocker page as JSON here too (a pager gateway); empty = sockets only.
@@ -162,8 +163,6 @@ class EscalationConfig:
             experts=experts,
             personal_escalation=personal,
         )
-        if cfg.sla_check_interval <= 0:
-            raise ConfigError(f"config key '{r.key('sla_check_interval')}': must be more than 0")
         r.done()
         return cfg
 

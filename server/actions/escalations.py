@@ -1,0 +1,563 @@
+"""Escalation: hand a case to a route's team (config.yaml escalation.routes) with an internal note.
+
+One escalation row per hand-off; it stays as the case's history (who, when, note, priority, target, met
+or missed). The requester gets the route's holding reply (a system message) and never the note; the
+team gets a card in its team room (a system message with meta, staff only since only staff are in team
+rooms) and, once the case is `escalated`, may join the case room, chat and resolve it (policy
+escalation_team_member). `escalated` is not `on_hold`, so the on-hold auto-close never touches it
+(policy.autoclose_exempt says so explicitly).
+
+Response targets: the first message by a team member in the case room (writer batch hook, same
+transaction as the message) or the resolution is the response; run_once(deps, now) raises one
+`sla_breach` alert per escalation whose target passed without one.
+
+confirm_first routes (admissions): escalate only records a `pending_confirmation` row and asks the
+requester; case.confirm_handoff by the requester completes the hand-off or declines it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from sqlalchemy import false, null, select, true, update
+from sqlalchemy import case as sql_case
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roles import policy
+from server import lifecycle
+from server.actions.cases import _transition, access_case, case_updated, case_view, facts_of, requester_view
+from server.actions.messages import system_emit
+from server.actions.rooms import add_member
+from server.clock import iso
+from server.config_sections.escalation import Priority, Route
+from server.deps import Deps
+from server.errors import Conflict, Forbidden, Invalid
+from server.message_writer import Written
+from server.notify import Effect, Emit, Join, account_room, room_room, room_staff_room
+from server.storage import audiences
+from server.storage.facts import load_actor, roles_and_teams
+from server.storage.messages import allocate_seqs, append_system_message
+from server.storage.models import Account, Case, Message, Room
+from server.storage.models.escalation import CANCELLED, DECLINED, OPEN, PENDING, RESOLVED, Escalation
+from server.views import message_dict, person, sender_dict
+
+log = logging.getLogger("livehelp.escalation")
+
+
+# --- small shared pieces ----------------------------------------------------------------------------
+
+
+async def send(deps: Deps, effects: list[Effect]) -> None:
+    """Jobs and hooks without a transport send through the app's notifier (set in wiring)."""
+    notifier = deps.extras.get("notifier")
+    if notifier is not None and effects:
+        await notifier.send(effects)
+
+
+def alert(payload: dict[str, Any], account_ids: set[int] | list[int]) -> list[Effect]:
+    """An `alert` to each account (its own Socket.IO room); nothing when nobody is named."""
+    to = tuple(account_room(a) for a in sorted(set(account_ids)))
+    return [Emit("alert", payload, to)] if to else []
+
+
+async def lock_case(s: AsyncSession, case_id: int, statuses: frozenset[str] | tuple[str, ...]) -> bool:
+    """Take the case row's write lock (PostgreSQL row lock, SQLite write lock) if it is in `statuses`.
+
+    Read-modify-write on a case's extras (pending hand-offs, the experts list) happens after this, so
+    two concurrent requests on the same case run one after the other and see each other's result.
+    """
+    result = await s.execute(update(Case).where(Case.id == case_id, Case.status.in_(list(statuses)))
+                             .values(status=Case.status).execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def post_note(s: AsyncSession, room_id: int, sender_id: int | None, body: str, now: dt.datetime,
+                    meta: dict[str, Any] | None = None) -> Emit:
+    """An internal note in a case room (staff only), written by `sender_id` (None = the server)."""
+    if sender_id is None:
+        msg = await append_system_message(s, room_id, body, now, meta, kind="note")
+        return system_emit(msg)
+    seq = await allocate_seqs(s, room_id, 1)
+    msg = Message(room_id=room_id, seq=seq, sender_id=sender_id, client_id=None, kind="note", body=body,
+                  sensitive=False, purged=False, meta=meta, created_at=now)
+    s.add(msg)
+    await s.flush()
+    account = await s.get(Account, sender_id)
+    roles, _ = await roles_and_teams(s, [sender_id])
+    view = message_dict(msg, sender_dict(account, roles[sender_id]), body=body)
+    return Emit("message", view, (room_staff_room(room_id),))
+
+
+async def display_name(s: AsyncSession, account_id: int | None) -> str:
+    if account_id is None:
+        return "someone"
+    account = await s.get(Account, account_id)
+    return account.display_name if account is not None else "someone"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+
+def outcome(e: Escalation) -> str:
+    """met | missed | no_target | pending (target not reached yet, or waiting for the requester)."""
+    if e.target_met is True:
+        return "met"
+    if e.target_met is False:
+        return "missed"
+    if e.status == OPEN and e.target_at is not None:
+        return "pending"
+    return "no_target" if e.status in (OPEN, RESOLVED) else "pending"
+
+
+async def escalation_views(s: AsyncSession, rows: list[Escalation]) -> list[dict[str, Any]]:
+    ids = {i for e in rows for i in (e.escalated_by, e.responded_by, e.resolved_by) if i is not None}
+    people = {a.id: a for a in (await s.execute(select(Account).where(Account.id.in_(ids)))).scalars()} if ids else {}
+
+    def p(i: int | None) -> dict[str, Any] | None:
+        return person(people.get(i)) if i is not None else None
+
+    return [{
+        "id": e.id, "case_id": e.case_id, "route": e.route, "team": e.team, "priority": e.priority,
+        "category": e.category, "note": e.note, "checklist": list(e.checklist or []), "status": e.status,
+        "escalated_by": p(e.escalated_by), "created_at": iso(e.created_at), "escalated_at": iso(e.escalated_at),
+        "target_at": iso(e.target_at), "responded_at": iso(e.responded_at), "responded_by": p(e.responded_by),
+        "target_met": e.target_met, "outcome": outcome(e), "breach_alerted_at": iso(e.breach_alerted_at),
+        "paged_at": iso(e.paged_at), "answered_at": iso(e.answered_at), "resolved_at": iso(e.resolved_at),
+        "resolved_by": p(e.resolved_by),
+    } for e in rows]
+
+
+async def escalation_view(s: AsyncSession, e: Escalation) -> dict[str, Any]:
+    return (await escalation_views(s, [e]))[0]
+
+
+async def case_escalations(deps: Deps, actor_id: int, case_id: Any) -> list[dict[str, Any]]:
+    """A case's escalation history (staff): every hand-off, pending, declined and resolved ones too."""
+    async with deps.db.read() as s:
+        actor = await load_actor(s, actor_id, deps.clock.now())
+        case = await access_case(s, case_id)
+        if not actor.is_staff:
+            raise Forbidden("only staff see a case's escalations")
+        rows = list((await s.execute(select(Escalation).where(Escalation.case_id == case.id)
+                                     .order_by(Escalation.created_at, Escalation.id))).scalars())
+        return await escalation_views(s, rows)
+
+
+# --- team rooms -------------------------------------------------------------------------------------
+
+
+async def ensure_team_room(s: AsyncSession, deps: Deps, route: Route, now: dt.datetime) -> tuple[int, list[Effect]]:
+    """The route's team room (created if missing) with every account of the team as a member.
+
+    Returns the room id and Join effects for accounts that just became members, so their connected
+    sockets hear the room at once. Runs at start for every route and again before every card.
+    """
+    dialect = postgresql if deps.db.dialect == "postgresql" else sqlite
+    await s.execute(dialect.insert(Room).values(
+        kind="team", name=route.room, topic=route.description or f"Escalations: {route.name}", last_seq=0,
+        created_by=None, created_at=now).on_conflict_do_nothing(index_elements=["name"]))
+    room_id = (await s.execute(select(Room.id).where(Room.name == route.room))).scalar_one()
+    effects: list[Effect] = []
+    for account_id in await audiences.team_members(s, route.team):
+        if await add_member(s, room_id, account_id, "member", deps):
+            effects.append(Join(account_id, (room_room(room_id), room_staff_room(room_id))))
+    return room_id, effects
+
+
+async def setup_team_rooms(deps: Deps) -> None:
+    now = deps.clock.now()
+    async with deps.db.transaction() as s:
+        for route in deps.config.escalation.routes:
+            await ensure_team_room(s, deps, route, now)
+
+
+async def route_room_ids(s: AsyncSession, deps: Deps) -> dict[str, int]:
+    names = [r.room for r in deps.config.escalation.routes]
+    if not names:
+        return {}
+    by_name = dict((await s.execute(select(Room.name, Room.id).where(Room.name.in_(names)))).all())
+    return {r.name: by_name[r.room] for r in deps.config.escalation.routes if r.room in by_name}
+
+
+def route_dict(route: Route, room_id: int | None) -> dict[str, Any]:
+    return {
+        "name": route.name,
+        "description": route.description,
+        "team": route.team,
+        "room": route.room,
+        "room_id": room_id,
+        "priorities": [p.name for p in route.priorities],
+        "priority_details": [{"name": p.name, "target_seconds": p.target, "pages_on_call": p.page,
+                              "checklist": list(route.checklist_for(p))} for p in route.priorities],
+        "checklist": list(route.all_checklist_items()),
+        "categories": list(route.categories),
+        "confirm_first": route.confirm_first,
+        "holding_reply": route.holding_reply,
+    }
+
+
+async def list_routes(deps: Deps, actor_id: int) -> tuple[dict[str, Any], list[Effect]]:
+    """The routes for the escalate dialog; a caller in a route's team is (re)joined to its team room."""
+    cfg = deps.config.escalation
+    now = deps.clock.now()
+    effects: list[Effect] = []
+    async with deps.db.transaction() as s:
+        actor = await load_actor(s, actor_id, now)
+        decision = policy.can_list_routes(actor)
+        if not decision:
+            raise Forbidden(decision.reason)
+        rooms = await route_room_ids(s, deps)
+        for route in cfg.routes:
+            rid = rooms.get(route.name)
+            if rid is not None and route.team in actor.teams and await add_member(s, rid, actor_id, "member", deps):
+                effects.append(Join(actor_id, (room_room(rid), room_staff_room(rid))))
+    answer = {"routes": [route_dict(r, rooms.get(r.name)) for r in cfg.routes], "experts": list(cfg.experts.teams)}
+    return answer, effects
+
+
+# --- validating an escalation -----------------------------------------------------------------------
+
+
+def check_request(deps: Deps, route_name: str, priority: str, checklist: list[str], category: str | None
+                  ) -> tuple[Route, Priority, list[str], str | None]:
+    """Route, priority, category and checklist against config; Invalid naming what is wrong."""
+    route = deps.config.escalation.route(route_name)
+    if route is None:
+        names = ", ".join(r.name for r in deps.config.escalation.routes) or "none configured"
+        raise Invalid(f"unknown route {route_name!r}; routes: {names}", field="route")
+    prio = route.priority(priority)
+    if prio is None:
+        raise Invalid(f"route {route.name} allows priorities {', '.join(p.name for p in route.priorities)}",
+                      field="priority")
+    chosen: str | None = None
+    if route.categories:
+        chosen = next((c for c in route.categories if category is not None and _norm(c) == _norm(category)), None)
+        if chosen is None:
+            raise Invalid(f"route {route.name} needs a category: one of {', '.join(route.categories)}",
+                          field="category")
+    elif category:
+        raise Invalid(f"route {route.name} has no categories", field="category")
+    known = {_norm(i): i for i in route.all_checklist_items()}
+    unknown = [g for g in checklist if _norm(g) not in known]
+    if unknown:
+        raise Invalid(f"not on the checklist of route {route.name}: {'; '.join(unknown)}", field="checklist",
+                      unknown=unknown)
+    given = {_norm(g) for g in checklist}
+    missing = [i for i in route.checklist_for(prio) if _norm(i) not in given]
+    if missing:
+        raise Invalid(f"confirm every checklist item for {prio.name} first; not confirmed: {'; '.join(missing)}",
+                      field="checklist", missing=missing)
+    confirmed = [known[n] for n in dict.fromkeys(_norm(g) for g in checklist)]
+    return route, prio, confirmed, chosen
+
+
+# --- escalating -------------------------------------------------------------------------------------
+
+
+async def escalate_case(deps: Deps, actor_id: int, case_id: Any, route_name: str, note: str, priority: str,
+                        checklist: list[str], category: str | None) -> tuple[dict[str, Any], list[Effect]]:
+    route, prio, confirmed, category = check_request(deps, route_name, priority, checklist, category)
+    now = deps.clock.now()
+    pages: list[dict[str, Any]] = []
+    async with deps.db.transaction() as s:
+        actor = await load_actor(s, actor_id, now)
+        case = await access_case(s, case_id)
+        facts = await facts_of(s, case)
+        decision = policy.can_escalate_case(actor, facts)
+        if not decision:
+            raise Forbidden(decision.reason)
+        if not await lock_case(s, case.id, lifecycle.sources("escalate")):
+            raise Conflict(f"a case that is {case.status} cannot be escalated")
+        # A newer hand-off replaces a question the requester has not answered yet.
+        await s.execute(update(Escalation).where(Escalation.case_id == case.id, Escalation.status == PENDING)
+                        .values(status=CANCELLED).execution_options(synchronize_session=False))
+        esc = Escalation(case_id=case.id, route=route.name, team=route.team, priority=prio.name, category=category,
+                         note=note.strip(), checklist=confirmed, status=PENDING, escalated_by=actor_id,
+                         created_at=now)
+        s.add(esc)
+        await s.flush()
+        label = f"{route.name} ({prio.name}{', ' + category if category else ''})"
+        if route.confirm_first:
+            question = await append_system_message(
+                s, case.room_id, route.confirm_question, now,
+                {"event": "handoff_question", "case_id": case.id, "escalation_id": esc.id, "route": route.name,
+                 "answers": ["accept", "decline"]})
+            effects: list[Effect] = [
+                system_emit(question),
+                await post_note(s, case.room_id, actor_id,
+                                f"Asked the requester to confirm the hand-off to {label}: {esc.note}", now,
+                                {"event": "handoff_asked", "escalation_id": esc.id}),
+            ]
+            view = await case_view(s, case)
+            effects += case_updated(view, case)
+        else:
+            effects = [await post_note(s, case.room_id, actor_id, f"Escalated to {label}: {esc.note}", now,
+                                       {"event": "escalation_note", "escalation_id": esc.id})]
+            more, pages = await do_escalate(s, deps, case, esc, now)
+            effects += more
+            view = await case_view(s, case)
+        esc_view = await escalation_view(s, esc)
+    _page_out(deps, pages)
+    log.info("escalated" if not route.confirm_first else "hand-off asked",
+             extra={"case_id": case.id, "route": route.name, "priority": prio.name})
+    return {"case": view, "escalation": esc_view}, effects
+
+
+async def do_escalate(s: AsyncSession, deps: Deps, case: Case, esc: Escalation, now: dt.datetime
+                      ) -> tuple[list[Effect], list[dict[str, Any]]]:
+    """Move the case to `escalated` for the escalation row `esc` (no checks): holding reply, team card,
+    alerts, on-call page. Returns the effects and the pages for the pager webhook."""
+    cfg = deps.config.escalation
+    route = cfg.route(esc.route)
+    assert route is not None
+    prio = route.priority(esc.priority)
+    assert prio is not None
+    await _transition(s, case, "escalate", {"route": route.name, "priority": prio.name, "on_hold_since": None,
+                                            "last_activity_at": now})
+    esc.status = OPEN
+    esc.escalated_at = now
+    esc.target_at = now + dt.timedelta(seconds=prio.target) if prio.target is not None else None
+    holding = await append_system_message(s, case.room_id, route.holding_reply, now,
+                                          {"event": "escalated", "route": route.name})
+    effects: list[Effect] = [system_emit(holding)]
+
+    team_room_id, joins = await ensure_team_room(s, deps, route, now)
+    effects += joins
+    by = person(await s.get(Account, esc.escalated_by)) if esc.escalated_by else None
+    requester = await s.get(Account, case.requester_id)
+    info = {
+        "case_id": case.id, "room_id": case.room_id, "escalation_id": esc.id, "route": route.name,
+        "team": route.team, "team_room_id": team_room_id, "priority": prio.name, "category": esc.category,
+        "note": esc.note, "by": by, "topic": case.topic,
+        "requester": requester.display_name if requester is not None else None,
+        "target_at": iso(esc.target_at), "case_link": cfg.link(case.id),
+    }
+    who = by["display_name"] if by else "someone"
+    target = f"respond by {iso(esc.target_at)}" if esc.target_at else "no response target"
+    card_text = (f"Case #{case.id} escalated to {route.name} by {who}: priority {prio.name}"
+                 f"{', ' + esc.category if esc.category else ''} ({target}). Note: {esc.note}")
+    card = await append_system_message(s, team_room_id, card_text, now, {"event": "escalation", **info})
+    effects.append(system_emit(card))
+
+    team_ids = await audiences.team_members(s, route.team)
+    effects += alert({"kind": "escalation", **info, "message": card_text, "created_at": iso(now)},
+                     await audiences.resolve(s, route.alert, now, route_team=route.team))
+    pages: list[dict[str, Any]] = []
+    if prio.page:
+        on_call = await audiences.resolve(s, route.on_call if route.on_call is not None else cfg.on_call, now,
+                                          route_team=route.team)
+        page = {"kind": "blocker", **info, "created_at": iso(now),
+                "message": f"{prio.name.title()} on case #{case.id}"
+                           f"{' (' + esc.category + ')' if esc.category else ''}: {esc.note}"}
+        effects += alert(page, on_call)
+        esc.paged_at = now
+        if not on_call:
+            log.warning("blocker page reached nobody: no on-call accounts", extra={"case_id": case.id})
+        pages.append(page)
+    await s.flush()
+    view = await case_view(s, case)
+    effects += case_updated(view, case)
+    if team_ids:
+        effects.append(Emit("case.updated", view, tuple(account_room(a) for a in team_ids)))
+    return effects, pages
+
+
+def _page_out(deps: Deps, pages: list[dict[str, Any]]) -> None:
+    """POST each page to the pager webhook after commit, in the background (a slow pager never delays)."""
+    url = deps.config.escalation.pager_webhook
+    if not url or not pages:
+        return
+    tasks: set[asyncio.Task[None]] = deps.extras.setdefault("escalation.page_tasks", set())
+    for page in pages:
+        task = asyncio.create_task(_post_page(url, page))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+
+async def _post_page(url: str, page: dict[str, Any]) -> None:
+    import aiohttp
+
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            async with http.post(url, json=page) as r:
+                if r.status >= 400:
+                    log.warning("pager webhook refused the page", extra={"status": r.status, "case_id": page["case_id"]})
+    except Exception:  # a pager outage must not break escalation
+        log.exception("pager webhook failed", extra={"case_id": page.get("case_id")})
+
+
+# --- the requester's answer (confirm_first routes) --------------------------------------------------
+
+
+async def confirm_handoff(deps: Deps, actor_id: int, case_id: Any, accept: bool) -> tuple[dict[str, Any], list[Effect]]:
+    now = deps.clock.now()
+    pages: list[dict[str, Any]] = []
+    async with deps.db.transaction() as s:
+        actor = await load_actor(s, actor_id, now)
+        case = await access_case(s, case_id)
+        facts = await facts_of(s, case)
+        decision = policy.can_confirm_handoff(actor, facts)
+        if not decision:
+            raise Forbidden(decision.reason)
+        esc = (await s.execute(select(Escalation).where(Escalation.case_id == case.id, Escalation.status == PENDING)
+                               .order_by(Escalation.id.desc()).limit(1))).scalar_one_or_none()
+        if esc is None:
+            raise Conflict("no hand-off is waiting for your answer")
+        answered = await s.execute(update(Escalation).where(Escalation.id == esc.id, Escalation.status == PENDING)
+                                   .values(answered_at=now, status=OPEN if accept else DECLINED)
+                                   .execution_options(synchronize_session=False))
+        if answered.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("this hand-off was already answered")
+        await s.refresh(esc)
+        route_label = esc.route
+        if accept:
+            if deps.config.escalation.route(esc.route) is None:
+                raise Conflict("that route no longer exists; your helper will come back to you")
+            effects: list[Effect] = [await post_note(
+                s, case.room_id, None, f"The requester accepted the hand-off to {route_label}.", now,
+                {"event": "handoff_accepted", "escalation_id": esc.id})]
+            more, pages = await do_escalate(s, deps, case, esc, now)
+            effects += more
+        else:
+            helper = case.helper_id or case.trainee_id
+            name = await display_name(s, helper) if helper else "We"
+            reply = await append_system_message(
+                s, case.room_id, f"Understood. {name} will keep helping you here.", now,
+                {"event": "handoff_declined", "escalation_id": esc.id})
+            effects = [system_emit(reply), await post_note(
+                s, case.room_id, None, f"The requester declined the hand-off to {route_label}.", now,
+                {"event": "handoff_declined", "escalation_id": esc.id})]
+            effects += case_updated(await case_view(s, case), case)
+        view = await case_view(s, case)
+    _page_out(deps, pages)
+    return {"case": requester_view(view)}, effects
+
+
+# --- responses, resolution, response targets --------------------------------------------------------
+
+
+async def mark_responses(session: AsyncSession, written: list[Written], now: dt.datetime) -> None:
+    """Writer batch hook: the team's first message answers the escalation; an expert's, the expert request.
+
+    Runs in the batch transaction, so a response is recorded exactly when its message is stored.
+    """
+    from server.actions import experts
+
+    for w in written:
+        c = w.case
+        if c is None or not c.is_open or w.duplicate:
+            continue
+        sender_id = w.message.sender_id
+        if sender_id is None or sender_id == c.requester_id:
+            continue
+        if c.status == lifecycle.ESCALATED and c.escalation_team in w.sender_teams:
+            await session.execute(
+                update(Escalation).where(Escalation.case_id == c.id, Escalation.status == OPEN,
+                                         Escalation.responded_at.is_(None))
+                .values(responded_at=now, responded_by=sender_id, responded_message_id=w.message.id,
+                        target_met=_met_by(now))
+                .execution_options(synchronize_session=False))
+        if c.expert_teams & w.sender_teams:
+            await experts.mark_responded(session, c, w, now)
+
+
+def _met_by(now: dt.datetime) -> Any:
+    """SQL: keep a decided target_met, NULL when there is no target, else whether `now` is in time."""
+    return sql_case((Escalation.target_met.is_not(None), Escalation.target_met),
+                    (Escalation.target_at.is_(None), null()),
+                    (Escalation.target_at >= now, true()), else_=false())
+
+
+async def on_case_transition(s: AsyncSession, deps: Deps, case: Case, action: str, actor_id: int | None,
+                             now: dt.datetime) -> list[Effect]:
+    """Deps.on_case_transition: a resolution closes the open escalation (the resolution counts as the
+    response if the team had not answered) and records the expert requests; pending questions lapse."""
+    if action != "resolve":
+        return []
+    from server.actions import experts
+
+    await s.execute(update(Escalation).where(Escalation.case_id == case.id, Escalation.status == PENDING)
+                    .values(status=CANCELLED).execution_options(synchronize_session=False))
+    await experts.record_case_closed(s, case.id, now)
+    esc = (await s.execute(select(Escalation).where(Escalation.case_id == case.id, Escalation.status == OPEN)
+                           )).scalar_one_or_none()
+    if esc is None:
+        return []
+    await s.execute(update(Escalation).where(Escalation.id == esc.id).values(
+        status=RESOLVED, resolved_at=now, resolved_by=actor_id,
+        responded_by=sql_case((Escalation.responded_at.is_(None), actor_id), else_=Escalation.responded_by),
+        target_met=_met_by(now),
+        responded_at=sql_case((Escalation.responded_at.is_(None), now), else_=Escalation.responded_at),
+    ).execution_options(synchronize_session=False))
+    await s.refresh(esc)
+    route = deps.config.escalation.route(esc.route)
+    if route is None:
+        return []
+    room_id, joins = await ensure_team_room(s, deps, route, now)
+    verdict = {"met": "response target met", "missed": "response target missed"}.get(outcome(esc), "no response target")
+    msg = await append_system_message(
+        s, room_id, f"Case #{case.id} was resolved by {await display_name(s, actor_id)} ({verdict}).", now,
+        {"event": "escalation_resolved", "case_id": case.id, "escalation_id": esc.id, "outcome": outcome(esc)})
+    return joins + [system_emit(msg)]
+
+
+async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
+    """One pass of the response-target job: one `sla_breach` alert per escalation whose target passed
+    with no response from its team; hand-off questions on cases that closed meanwhile lapse.
+
+    Plain and idempotent (breach_alerted_at is set by a conditional update), so tests call it with the
+    FakeClock and several processes may run it.
+    """
+    cfg = deps.config.escalation
+    done: dict[str, list[int]] = {"breached": [], "lapsed": []}
+    effects: list[Effect] = []
+    async with deps.db.transaction() as s:
+        due = list((await s.execute(
+            select(Escalation, Case).join(Case, Case.id == Escalation.case_id)
+            .where(Escalation.status == OPEN, Escalation.target_at.is_not(None), Escalation.target_at <= now,
+                   Escalation.responded_at.is_(None), Escalation.breach_alerted_at.is_(None))
+            .order_by(Escalation.target_at))).all())
+        for esc, case in due:
+            claimed = await s.execute(update(Escalation).where(
+                Escalation.id == esc.id, Escalation.breach_alerted_at.is_(None), Escalation.responded_at.is_(None))
+                .values(breach_alerted_at=now, target_met=False).execution_options(synchronize_session=False))
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue
+            route = cfg.route(esc.route)
+            assert esc.target_at is not None and esc.escalated_at is not None
+            overdue = int((now - esc.target_at).total_seconds())
+            text = (f"Case #{case.id} ({esc.route}, {esc.priority}) has had no response from {esc.team} since "
+                    f"{iso(esc.escalated_at)}; the target was {iso(esc.target_at)}.")
+            payload = {"kind": "sla_breach", "sla": "escalation_response", "case_id": case.id,
+                       "room_id": case.room_id, "escalation_id": esc.id, "route": esc.route, "team": esc.team,
+                       "priority": esc.priority, "category": esc.category, "escalated_at": iso(esc.escalated_at),
+                       "target_at": iso(esc.target_at), "overdue_seconds": overdue,
+                       "case_link": cfg.link(case.id), "message": text, "created_at": iso(now)}
+            targets = await audiences.resolve(s, route.alert if route else ("team",), now, route_team=esc.team)
+            if not targets:
+                targets = set(await audiences.team_members(s, esc.team))
+            effects += alert(payload, targets)
+            if route is not None:
+                room_id, joins = await ensure_team_room(s, deps, route, now)
+                msg = await append_system_message(s, room_id, f"Response target missed: {text}", now,
+                                                  {"event": "sla_breach", "case_id": case.id, "escalation_id": esc.id})
+                effects += joins + [system_emit(msg)]
+            done["breached"].append(esc.id)
+        lapsed = (await s.execute(
+            update(Escalation).where(Escalation.status == PENDING, Escalation.case_id.in_(
+                select(Case.id).where(Case.status.in_(list(lifecycle.CLOSED)))))
+            .values(status=CANCELLED).returning(Escalation.id).execution_options(synchronize_session=False))).all()
+        done["lapsed"] = [r[0] for r in lapsed]
+    if done["breached"]:
+        log.info("escalation targets missed", extra={"count": len(done["breached"])})
+    await send(deps, effects)
+    return done
