@@ -418,6 +418,13 @@ def can_abandon_case(actor: Actor, case: CaseFacts) -> Decision:
     return ALLOW
 
 
+def can_see_queue_position(actor: Actor, case: CaseFacts) -> Decision:
+    """A requester follows their own place in the queue; staff see every place."""
+    if actor.is_staff or actor.id == case.requester_id:
+        return ALLOW
+    return deny("this is not your request")
+
+
 def autoclose_exempt(case: CaseFacts) -> bool:
     """The one rule for which cases the on-hold auto-close leaves alone: escalated ones (they stay open
     in their route's team room until someone resolves them)."""

@@ -221,16 +221,16 @@ async def desk_status(deps: Deps) -> dict[str, Any]:
 async def position_for(deps: Deps, actor_id: int, case_id: Any) -> dict[str, Any]:
     """queue.position asked for (e.g. after a reconnect): the requester of the case, or staff.
     A case that is no longer queued answers position null."""
-    from server.actions.cases import access_case
-    from server.errors import NotFound
+    from server.actions.cases import access_case, facts_of
     from server.storage.facts import load_actor
 
     now = deps.clock.now()
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, now)
         case = await access_case(s, case_id)
-        if case.requester_id != actor_id and not actor.is_staff:
-            raise NotFound("no such case")
+        decision = policy.can_see_queue_position(actor, await facts_of(s, case))
+        if not decision:
+            raise Forbidden(decision.reason)
         if case.status != lifecycle.QUEUED:
             return {"case_id": case.id, "position": None, "expected_wait_seconds": None}
         view = await outlook(s, deps, case.queue, now)

@@ -36,3 +36,21 @@ async def request(server: LiveServer, method: str, path: str, token: str | None,
         ctype = r.headers.get("Content-Type", "")
         data = await r.json() if "json" in ctype else await r.text()
         return r.status, data, dict(r.headers)
+
+
+async def leave(server: LiveServer, c: Client, case_id: int) -> None:
+    """Close a requester's socket and wait until the server has noted that they left (the disconnect
+    hook runs after the socket is gone, so the test must not move the clock before it has run)."""
+    import asyncio
+
+    from server.storage.models import Case
+
+    await c.close()
+    assert server.deps is not None
+    for _ in range(200):
+        async with server.deps.db.read() as s:
+            case = await s.get(Case, case_id)
+            if case is not None and case.requester_left_at is not None:
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the server did not note that the requester left")
