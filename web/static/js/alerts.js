@@ -90,13 +90,26 @@ export class AlertStack {
     dismiss.addEventListener('click', () => box.remove());
     this.container.prepend(box);
     if (kind === 'urgent') beep('urgent');
+    else if (kind === 'warning') beep('request');
+    else setTimeout(() => box.remove(), 20000); // information only: it goes away by itself
     return box;
   }
 }
 
+// kind -> [title, fallback text, urgency]. Urgent ones beep, flash and stay until dismissed.
 export const ALERT_TEXT = {
-  personal_escalation: ['Personal escalation', 'A staff member flagged a case that needs a monitor now.'],
-  sla_breach: ['Response goal missed', 'A requester has waited longer than the response goal.'],
-  blocker: ['Blocker', 'A case is blocked and needs attention.'],
-  expert_mention: ['Expert needed', 'Your expert team was asked to help on a case.'],
+  personal_escalation: ['Personal escalation', 'A requester may be in distress: a monitor is needed now.', 'urgent'],
+  sla_breach: ['Response goal missed', 'A requester has waited longer than the response goal.', 'urgent'],
+  blocker: ['Blocker: you are paged', 'A blocker was escalated and needs someone now.', 'urgent'],
+  escalation: ['New escalation', 'A case was escalated to your team.', 'warning'],
+  expert_mention: ['Expert needed', 'Your expert team was asked to help on a case.', 'warning'],
+  transfer: ['Case transferred', 'A case was transferred to you.', 'warning'],
+  supervision: ['Supervision', 'Supervision changed on a case.', 'info'],
+  supervision_ended: ['Supervision ended', 'You no longer supervise this case.', 'info'],
+  supervision_lost: ['Supervision lost', 'Your monitor left: the case is read-only for you again.', 'warning'],
+  takeover: ['Case taken over', 'A monitor took this case over.', 'warning'],
+  handback: ['Case handed back', 'The case is yours again.', 'info'],
+  vouch: ['Vouch received', 'Someone vouched for you.', 'info'],
+  promotion_eligible: ['Eligible for promotion', 'A trainee has enough vouches to be promoted.', 'info'],
+  promoted: ['Promoted', 'You are a helper now.', 'info'],
 };

@@ -176,13 +176,17 @@ async function claim(caseId) {
 }
 
 async function caseAction(action, caseId, extra = {}) {
-  const events = { hold: EV.CASE_HOLD, resume: EV.CASE_RESUME, supervise: EV.CASE_SUPERVISE, resolve: EV.CASE_RESOLVE };
+  const events = {
+    hold: EV.CASE_HOLD, resume: EV.CASE_RESUME, supervise: EV.CASE_SUPERVISE, resolve: EV.CASE_RESOLVE,
+    takeover: EV.CASE_TAKEOVER, handback: EV.CASE_HANDBACK,
+  };
   const pane = state.panes.get(`case:${caseId}`);
   try {
     const ack = await conn().call(events[action], { case_id: caseId, ...extra });
     const c = upsertCase(ack.case);
     if (pane && c) pane.setCase(c);
-    if (action === 'supervise' && !pane) await openCase(caseId);
+    if ((action === 'supervise' || action === 'takeover') && !pane) await openCase(caseId);
+    if (action === 'takeover' && pane) await pane.load({ shadow: false });
     renderLists();
     return c;
   } catch (e) {
@@ -392,6 +396,9 @@ class Pane {
   }
 
   close() {
+    if (this.type === 'case' && this.shadowing && !isMine(this.caseObj)) {
+      conn().call(EV.CASE_UNSHADOW, { case_id: this.caseObj.id }).catch(() => { /* already gone */ });
+    }
     state.panes.delete(this.type === 'case' ? `case:${this.caseObj.id}` : `room:${this.room.id}`);
     this.root.remove();
     layoutPanes();
@@ -404,6 +411,10 @@ class Pane {
       if (this.type === 'case' && shadow) {
         const ack = await conn().call(EV.CASE_SHADOW, { case_id: this.caseObj.id });
         this.shadowing = true;
+        if (!trainedOnly() && this.caseObj.status !== 'queued' && !isMine(this.caseObj)) {
+          this.kind.value = 'whisper';
+          this.renderKind();
+        }
         if (ack.case) this.setCase(upsertCase(ack.case));
         this.log.add(conn().ingest(ack.messages || [], this.roomId));
       } else {
@@ -451,6 +462,9 @@ class Pane {
     if (c.helper) ppl.push(`Helper: ${c.helper.display_name}`);
     if (c.trainee) ppl.push(`Trainee: ${c.trainee.display_name}`);
     if (c.monitor) ppl.push(`Monitor: ${c.monitor.display_name}`);
+    const shadows = (c.shadows || []).filter((x) => x && x.display_name);
+    if (shadows.length) ppl.push(`Shadowing: ${shadows.map((x) => x.display_name).join(', ')}`);
+    if (c.experts && c.experts.length) ppl.push(`Experts: ${c.experts.map((x) => (typeof x === 'string' ? x : x.team || x.display_name)).join(', ')}`);
     if (c.created_at) ppl.push(`opened ${duration(secondsSince(c.created_at))} ago`);
     this.people.textContent = ppl.join(' · ');
     this.renderToolbar();
@@ -466,7 +480,14 @@ class Pane {
     if (c.status === 'queued') {
       buttons.push(btn(trainedOnly() ? 'Claim (needs a monitor)' : 'Claim', () => claim(c.id), 'button-primary'));
     }
-    if (hasRole(a, 'monitor') && live && !(c.monitor && sameId(c.monitor.id, a.id))) buttons.push(btn('Supervise', () => caseAction('supervise', c.id)));
+    const iMonitor = c.monitor && sameId(c.monitor.id, a.id);
+    if (hasRole(a, 'monitor') && live && !iMonitor) buttons.push(btn('Supervise', () => caseAction('supervise', c.id)));
+    if (hasRole(a, 'monitor') && ['active', 'on_hold'].includes(c.status) && !(c.helper && sameId(c.helper.id, a.id))) {
+      buttons.push(btn('Take over', () => caseAction('takeover', c.id)));
+    }
+    if (hasRole(a, 'monitor') && iMonitor && c.helper && sameId(c.helper.id, a.id) && !c.trainee && ['active', 'on_hold'].includes(c.status)) {
+      buttons.push(btn('Hand back to trainee', () => caseAction('handback', c.id)));
+    }
     if (c.status === 'active') buttons.push(btn('Hold', () => caseAction('hold', c.id)));
     if (c.status === 'on_hold') buttons.push(btn('Resume', () => caseAction('resume', c.id)));
     if (['active', 'on_hold', 'queued'].includes(c.status) && !trainedOnly()) buttons.push(btn('Escalate…', () => this.escalate()));
@@ -483,10 +504,19 @@ class Pane {
     const c = this.caseObj;
     if (this.type !== 'case') return '';
     if (CLOSED.includes(c.status)) return 'This case is closed. The log stays here for reference.';
-    if (trainedOnly() && !c.monitor) {
-      return 'Read-only: you are shadowing. Trainees can write in a case only while a monitor supervises it. '
-        + 'Claiming it asks for an on-duty monitor; if none is available, ask one to supervise. '
-        + 'The input opens as soon as a monitor supervises.';
+    if (trainedOnly()) {
+      const assigned = c.trainee && sameId(c.trainee.id, me().id);
+      if (assigned && !c.monitor) {
+        return 'Read-only: no monitor supervises this case right now, and trainees can write only while one does. '
+          + 'The input opens again as soon as a monitor supervises.';
+      }
+      if (!assigned) {
+        return 'Read-only: you are shadowing. Trainees can write in a case only while a monitor supervises it. '
+          + (c.status === 'queued'
+            ? 'Claim it to take it under supervision: an on-duty monitor is assigned, or you are told none is available. '
+            : '')
+          + 'The input opens as soon as a monitor supervises you on this case.';
+      }
     }
     return '';
   }
@@ -714,11 +744,16 @@ function tick() {
 async function onReady(ctx) {
   state.ctx = ctx;
   ctx.openCase = (id) => openCase(id);
+  ctx.openRoom = async (id) => {
+    const r = state.rooms.get(id) || state.rooms.get(Number(id)) || { id, name: `room ${id}` };
+    await joinRoom(r, { open: true });
+  };
   const c = conn();
   state.outbox = new Outbox(c, (m) => { const p = paneForRoom(m.room_id); if (p) p.log.add(m); });
   c.on(EV.QUEUE_ALERT, onQueueAlert);
   c.on(EV.CASE_UPDATED, onCaseUpdated);
   c.on(EV.MESSAGE, onMessage);
+  c.on(EV.MONITOR_CASE, onCaseUpdated);
   c.onReconnect(async () => {
     await loadQueue();
     renderLists();

@@ -123,6 +123,9 @@ export async function escalateDialog(conn, caseObj, prefill = {}) {
       ...routes.map((r) => el('option', { value: r.name, text: r.team ? `${r.name} → ${r.team}` : r.name, selected: r.name === prefill.route })));
     const prioritySelect = el('select', { id: `${id}-priority`, name: 'priority' });
     const note = el('textarea', { id: `${id}-note`, name: 'note', rows: 3, value: prefill.note || '', maxLength: 4000 });
+    const routeInfo = el('p', { class: 'help muted', attrs: { 'aria-live': 'polite' } });
+    const categorySelect = el('select', { id: `${id}-category`, name: 'category' });
+    const categoryRow = el('div', { class: 'field', hidden: true }, el('label', { htmlFor: `${id}-category`, text: 'Category' }), categorySelect);
     const checklistBox = el('fieldset', { class: 'checklist', hidden: true },
       el('legend', { text: 'This route asks you to confirm:' }));
     const checklistItems = el('div');
@@ -132,8 +135,28 @@ export async function escalateDialog(conn, caseObj, prefill = {}) {
       ...Array.from(experts).map((t) => el('option', { value: t, text: t })));
     const expertOther = el('input', { id: `${id}-expert-other`, name: 'expert_other', placeholder: 'or type a team, e.g. experts:frontend', autocomplete: 'off' });
 
+    const currentRoute = () => routes.find((x) => x.name === routeSelect.value);
+    // The checklist can depend on the priority (e.g. a blocker asks more than a low one).
+    const renderChecklist = () => {
+      const r = currentRoute();
+      const detail = r && (r.priority_details || []).find((d) => d.name === prioritySelect.value);
+      const items = detail && Array.isArray(detail.checklist) && (detail.checklist.length || !(r.checklist || []).length)
+        ? detail.checklist : ((r && r.checklist) || []);
+      const checked = new Set(Array.from(checklistItems.querySelectorAll('input:checked')).map((b) => b.value));
+      checklistItems.replaceChildren(...items.map((text, i) => el('div', { class: 'check-row' },
+        el('input', { type: 'checkbox', id: `${id}-check-${i}`, value: text, checked: checked.has(text) }),
+        el('label', { htmlFor: `${id}-check-${i}`, text }))));
+      checklistBox.hidden = items.length === 0;
+      const info = [];
+      if (r && r.description) info.push(r.description);
+      if (detail && detail.target_seconds) info.push(`Response target: ${Math.round(detail.target_seconds / 3600 * 10) / 10} h.`);
+      if (detail && detail.pages_on_call) info.push('This priority pages the on-call staff at once.');
+      if (r && r.confirm_first) info.push('The requester is asked to agree to the hand-off first.');
+      if (r && r.holding_reply) info.push(`The requester will read: “${r.holding_reply}”`);
+      routeInfo.textContent = info.join(' ');
+    };
     const renderRoute = () => {
-      const r = routes.find((x) => x.name === routeSelect.value);
+      const r = currentRoute();
       const priorities = (r && r.priorities && r.priorities.length) ? r.priorities : ['normal'];
       prioritySelect.replaceChildren(...priorities.map((p, i) => el('option', {
         value: p, text: i === 0 && priorities.length > 1 ? `${p} (highest)` : p, selected: p === prefill.priority,
@@ -142,13 +165,13 @@ export async function escalateDialog(conn, caseObj, prefill = {}) {
         const normal = priorities.indexOf('normal');
         prioritySelect.selectedIndex = normal >= 0 ? normal : priorities.length - 1;
       }
-      const items = (r && r.checklist) || [];
-      checklistItems.replaceChildren(...items.map((text, i) => el('div', { class: 'check-row' },
-        el('input', { type: 'checkbox', id: `${id}-check-${i}`, value: text }),
-        el('label', { htmlFor: `${id}-check-${i}`, text }))));
-      checklistBox.hidden = items.length === 0;
+      const cats = (r && r.categories) || [];
+      categorySelect.replaceChildren(el('option', { value: '', text: 'Choose a category…' }), ...cats.map((c) => el('option', { value: c, text: c })));
+      categoryRow.hidden = cats.length === 0;
+      renderChecklist();
     };
     routeSelect.addEventListener('change', renderRoute);
+    prioritySelect.addEventListener('change', renderChecklist);
     renderRoute();
 
     const cancel = el('button', { type: 'button', text: 'Cancel' });
@@ -157,7 +180,9 @@ export async function escalateDialog(conn, caseObj, prefill = {}) {
       el('h2', { id: `${id}-title`, text: `Escalate case #${caseObj.id}` }),
       el('p', { class: 'muted', text: 'The requester gets a holding reply; the note and checklist stay with staff.' }),
       el('div', { class: 'field' }, el('label', { htmlFor: `${id}-route`, text: 'Route' }), routeSelect),
+      routeInfo,
       el('div', { class: 'field' }, el('label', { htmlFor: `${id}-priority`, text: 'Priority' }), prioritySelect),
+      categoryRow,
       el('div', { class: 'field' }, el('label', { htmlFor: `${id}-note`, text: 'Note for the team (staff only)' }), note),
       checklistBox,
       el('fieldset', { class: 'experts' },
@@ -198,6 +223,12 @@ export async function escalateDialog(conn, caseObj, prefill = {}) {
         boxes.find((b) => !b.checked).focus();
         return;
       }
+      if (route && !categoryRow.hidden && !categorySelect.value) {
+        error.textContent = 'Choose a category for this route.';
+        error.hidden = false;
+        categorySelect.focus();
+        return;
+      }
       if (route && !note.value.trim()) {
         error.textContent = 'Please write a note for the team.';
         error.hidden = false;
@@ -210,6 +241,7 @@ export async function escalateDialog(conn, caseObj, prefill = {}) {
         if (route) {
           const payload = { case_id: caseObj.id, route, note: note.value.trim(), priority: prioritySelect.value };
           if (boxes.length) payload.checklist = confirmed;
+          if (!categoryRow.hidden) payload.category = categorySelect.value;
           const ack = await conn.call(EV.CASE_ESCALATE, payload);
           result = ack.case || result;
         }

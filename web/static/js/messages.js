@@ -114,7 +114,7 @@ export class MessageLog {
       li.append(el('span', { class: 'msg-body', text: body }), ' ', el('time', { class: 'msg-time', dateTime: m.created_at || '', text: clock(m.created_at) }));
       return li;
     }
-    const who = (m.sender && m.sender.display_name) || 'Unknown';
+    const who = (m.sender && m.sender.display_name) || 'livehelp';
     const head = el('div', { class: 'msg-head' },
       KIND_LABEL[kind] ? el('span', { class: `kind-tag kind-${kind}`, text: KIND_LABEL[kind] }) : null,
       el('span', { class: 'msg-sender', text: who }),

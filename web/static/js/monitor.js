@@ -9,9 +9,15 @@ import { formDialog } from './dialogs.js';
 import { beep, TitleCounter } from './alerts.js';
 
 const LIVE = ['queued', 'active', 'on_hold', 'escalated'];
-const DEFAULT_GOAL = 120;
+// config.yaml's helpdesk.sla defaults, used while monitor.overview does not say (first_response_goal 1h,
+// first_response_warning 10m).
+const DEFAULT_GOAL = 3600;
+const DEFAULT_WARNING = 600;
 
-const state = { ctx: null, cases: new Map(), goal: DEFAULT_GOAL, overview: null, title: new TitleCounter('livehelp monitor'), breached: new Set() };
+const state = {
+  ctx: null, cases: new Map(), goal: DEFAULT_GOAL, warning: DEFAULT_WARNING, overview: null, loadedAt: Date.now(),
+  title: new TitleCounter('livehelp monitor'), breached: new Set(),
+};
 
 const conn = () => state.ctx.conn;
 const me = () => state.ctx.session.account;
@@ -23,11 +29,14 @@ async function load() {
   try {
     const ack = await conn().call(EV.MONITOR_OVERVIEW, {});
     state.overview = ack;
-    const fromServer = ack.response_goal_seconds || (ack.goals && ack.goals.response_seconds);
+    const sla = ack.sla || {};
+    const fromServer = ack.response_goal_seconds || sla.first_response_goal_seconds || sla.goal_seconds;
     state.goalFromServer = !!fromServer;
     state.goal = fromServer || state.goal;
+    state.warning = ack.response_warning_seconds || sla.first_response_warning_seconds || sla.warning_seconds || state.warning;
+    state.loadedAt = Date.now();
     state.cases.clear();
-    for (const c of ack.cases || []) state.cases.set(c.id, c);
+    for (const c of ack.cases || []) state.cases.set(c.id, { ...c, _at: state.loadedAt });
   } catch (e) {
     // Fall back to what the contract guarantees: the queue plus the case listing.
     state.overview = null;
@@ -51,18 +60,21 @@ async function load() {
 
 /** Seconds the requester has waited for a first response (still waiting, or how long it took). */
 function waitOf(c) {
-  if (typeof c.waiting_seconds === 'number') return { seconds: c.waiting_seconds, still: !c.first_response_at };
+  if (typeof c.waiting_seconds === 'number') {
+    const still = !c.first_response_at;
+    const extra = still && c._at ? (Date.now() - c._at) / 1000 : 0;
+    return { seconds: c.waiting_seconds + extra, still };
+  }
   if (c.first_response_at && c.created_at) {
     return { seconds: (new Date(c.first_response_at) - new Date(c.created_at)) / 1000, still: false };
   }
   return { seconds: secondsSince(c.created_at), still: true };
 }
 
-function waitClass(seconds, goal) {
+function waitClass(seconds, goal, warning) {
   if (seconds === null) return '';
-  const r = seconds / goal;
-  if (r >= 1) return 'wait-over';
-  if (r >= 0.75) return 'wait-near';
+  if (seconds >= goal) return 'wait-over';
+  if (seconds >= Math.min(warning || goal * 0.75, goal * 0.75)) return 'wait-near';
   return 'wait-ok';
 }
 
@@ -74,7 +86,7 @@ function render() {
   let breaches = 0;
   body.replaceChildren(...cases.map((c) => {
     const w = waitOf(c);
-    const cls = waitClass(w.seconds, c.response_goal_seconds || goal);
+    const cls = w.still ? waitClass(w.seconds, c.response_goal_seconds || goal, state.warning) : '';
     if (cls === 'wait-over' && w.still) {
       breaches += 1;
       if (!state.breached.has(c.id)) { state.breached.add(c.id); beep('urgent'); }
@@ -83,6 +95,7 @@ function render() {
     if (c.helper) staff.push(`helper ${name(c.helper)}`);
     if (c.trainee) staff.push(`trainee ${name(c.trainee)}`);
     if (c.monitor) staff.push(`monitor ${name(c.monitor)}`);
+    for (const sh of c.shadows || []) staff.push(`shadowing: ${name(sh)}${(sh.roles || []).includes('trainee') ? ' (trainee)' : ''}`);
     const waitText = w.seconds === null ? '' : `${duration(w.seconds)} / ${duration(c.response_goal_seconds || goal)}${w.still ? ' (waiting)' : ' (answered)'}`;
     return el('tr', { dataset: { caseId: String(c.id) } },
       el('th', { scope: 'row' }, el('a', { href: `/console#case=${encodeURIComponent(c.id)}`, text: `#${c.id}` }), ' ', el('span', { text: c.topic || '' })),
@@ -100,7 +113,7 @@ function render() {
     ['Supervised', supervised], [state.goalFromServer ? 'Response goal' : 'Response goal (default)', duration(goal)],
   ];
   if (state.overview && typeof state.overview.on_duty === 'object' && state.overview.on_duty) {
-    for (const [k, v] of Object.entries(state.overview.on_duty)) stats.push([`On duty: ${k}`, v]);
+    for (const [k, v] of Object.entries(state.overview.on_duty)) stats.push([`${k} on duty`, v]);
   }
   $('#summary').replaceChildren(...stats.map(([k, v]) => el('div', { class: 'stat' }, el('strong', { text: String(v) }), el('span', { text: k }))));
   state.title.set(breaches || queued);
@@ -119,7 +132,9 @@ function renderLoad(cases) {
   }
   const fromServer = state.overview && Array.isArray(state.overview.supervision) ? state.overview.supervision : null;
   const rows = fromServer
-    ? fromServer.map((s) => [name(s.monitor) || s.display_name || String(s.monitor_id), s.cases ?? s.count ?? 0, (s.trainees || []).map((t) => name(t) || t).join(', ')])
+    ? fromServer.map((s) => [
+      `${name(s.monitor) || s.display_name || String(s.monitor_id)}${s.available === false ? ' (not available)' : ''}`,
+      s.cases ?? s.count ?? 0, (s.trainees || []).map((t) => name(t) || t).join(', ')])
     : Array.from(byMonitor.values()).map((e) => [name(e.monitor), e.cases, Array.from(e.trainees).join(', ')]);
   $('#load-body').replaceChildren(...rows.map(([m, n, t]) => el('tr', {}, el('td', { text: m }), el('td', { text: String(n) }), el('td', { text: t || '—' }))));
   show($('#load-empty'), rows.length === 0);
@@ -154,7 +169,13 @@ async function takeOver(c) {
     intro: `The case moves to you${c.helper ? ` from ${name(c.helper)}` : ''}; the log goes with it.`,
     fields: [{ name: 'note', label: 'Note for the staff (optional)', type: 'textarea' }],
     submitLabel: 'Take over',
-    onSubmit: async (v) => call(EV.CASE_TRANSFER, { case_id: c.id, to_account_id: me().id, note: v.note || 'Taken over by a monitor' }),
+    onSubmit: async (v) => {
+      await call(EV.CASE_TAKEOVER, { case_id: c.id });
+      if (v.note) {
+        const clientId = globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : `t-${Date.now()}`;
+        await conn().call(EV.MESSAGE_SEND, { room_id: c.room_id, body: v.note, kind: 'note', client_id: clientId });
+      }
+    },
   });
   if (values) state.ctx.announce(`You took over case ${c.id}.`);
 }
@@ -191,12 +212,15 @@ async function onReady(ctx) {
   state.ctx = ctx;
   ctx.openCase = (id) => { location.href = `/console#case=${encodeURIComponent(id)}`; };
   const c = conn();
-  c.on(EV.CASE_UPDATED, (data) => {
+  const onCase = (data) => {
     const k = data && (data.case || data);
     if (!k || k.id === undefined) return;
-    state.cases.set(k.id, { ...(state.cases.get(k.id) || {}), ...k });
+    const fresh = typeof k.waiting_seconds === 'number' ? { _at: Date.now() } : {};
+    state.cases.set(k.id, { ...(state.cases.get(k.id) || {}), ...k, ...fresh });
     render();
-  });
+  };
+  c.on(EV.CASE_UPDATED, onCase);
+  c.on(EV.MONITOR_CASE, onCase);
   c.on(EV.QUEUE_ALERT, (data) => {
     const k = data && (data.case || data);
     if (!k || k.id === undefined) return;

@@ -198,6 +198,7 @@ async function openChat() {
     announce,
     label: 'Chat messages',
     emptyText: 'Your question has been sent.',
+    decorate: decorateMessage,
   });
   state.outbox = new Outbox(state.conn, (m) => state.log.add(m));
   try {
@@ -210,6 +211,31 @@ async function openChat() {
   renderCaseStatus();
   await refreshCase();
   $('#body').focus();
+}
+
+/** A hand-off question (routes that ask the requester first) gets Yes/No buttons until answered. */
+function decorateMessage(m, li) {
+  const meta = m.meta || {};
+  const escId = meta.escalation_id !== undefined ? String(meta.escalation_id) : '';
+  if (meta.event === 'handoff_question') {
+    const status = el('span', { class: 'muted', attrs: { role: 'status' } });
+    const answer = async (accept) => {
+      status.textContent = '';
+      try {
+        await state.conn.call(EV.CASE_CONFIRM_HANDOFF, { case_id: meta.case_id ?? state.session.case.id, accept });
+        box.remove();
+      } catch (e) {
+        status.textContent = errorText(e);
+      }
+    };
+    const box = el('div', { class: 'handoff-buttons', dataset: { escalationId: escId } },
+      el('button', { type: 'button', class: 'button-primary button-small', text: 'Yes, pass it on', on: { click: () => answer(true) } }),
+      el('button', { type: 'button', class: 'button-small', text: 'No, thanks', on: { click: () => answer(false) } }),
+      status);
+    li.append(box);
+  } else if (meta.event === 'handoff_accepted' || meta.event === 'handoff_declined') {
+    for (const b of document.querySelectorAll(`.handoff-buttons[data-escalation-id="${CSS.escape(escId)}"]`)) b.remove();
+  }
 }
 
 const STATUS_TEXT = {

@@ -17,6 +17,12 @@ export const EV = Object.freeze({
   CASE_HOLD: 'case.hold',
   CASE_RESUME: 'case.resume',
   CASE_ESCALATE: 'case.escalate',
+  CASE_CONFIRM_HANDOFF: 'case.confirm_handoff',
+  CASE_ESCALATIONS: 'case.escalations',
+  CASE_UNSHADOW: 'case.unshadow',
+  CASE_TAKEOVER: 'case.takeover',
+  CASE_HANDBACK: 'case.handback',
+  MESSAGE_MARK_SENSITIVE: 'message.mark_sensitive',
   CASE_RESOLVE: 'case.resolve',
   CASE_TRANSFER: 'case.transfer',
   CASE_INVOLVE_EXPERT: 'case.involve_expert',
@@ -39,6 +45,7 @@ export const EV = Object.freeze({
   QUEUE_ALERT: 'queue.alert',
   QUEUE_POSITION: 'queue.position',
   ALERT: 'alert',
+  MONITOR_CASE: 'monitor.case',
 });
 
 export class SocketError extends Error {

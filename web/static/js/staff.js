@@ -152,19 +152,18 @@ export function startStaffPage({ requireRoles = null, onReady, title }) {
   return ctx;
 }
 
-/** Alerts (personal escalation, SLA breach, blocker, expert mention): a banner, a tone, a notification. */
+/** Alerts (personal escalation, SLA breach, blocker, escalation...): a banner, a tone, a notification. */
 export function showAlert(ctx, a) {
   if (!a) return;
-  const [title, fallback] = ALERT_TEXT[a.kind] || ['Alert', 'Something needs attention.'];
-  const parts = [];
-  if (a.case_id !== undefined && a.case_id !== null) parts.push(`Case #${a.case_id}.`);
-  parts.push(a.message || a.note || fallback);
-  if (a.by && a.by.display_name) parts.push(`From ${a.by.display_name}.`);
-  const text = parts.join(' ');
+  const [title, fallback, urgency] = ALERT_TEXT[a.kind] || ['Alert', 'Something needs attention.', 'warning'];
+  const hasCase = a.case_id !== undefined && a.case_id !== null;
+  let text = a.message || a.note || fallback;
+  if (hasCase && !/#\d/.test(text)) text = `Case #${a.case_id}: ${text}`;
+  if (a.by && a.by.display_name && !text.includes(a.by.display_name)) text += ` (from ${a.by.display_name})`;
   const actions = [];
-  if (a.case_id !== undefined && a.case_id !== null && ctx.openCase) {
-    actions.push({ label: `Open case #${a.case_id}`, run: () => ctx.openCase(a.case_id) });
-  }
-  ctx.alerts.push({ title, text, kind: a.kind === 'expert_mention' ? 'info' : 'urgent', actions, key: `alert-${a.kind}-${a.case_id}` });
-  notify(`livehelp: ${title}`, text, `alert-${a.kind}-${a.case_id}`);
+  if (hasCase && ctx.openCase) actions.push({ label: `Open case #${a.case_id}`, run: () => ctx.openCase(a.case_id) });
+  if (a.team_room_id && ctx.openRoom) actions.push({ label: 'Open team room', run: () => ctx.openRoom(a.team_room_id) });
+  ctx.alerts.push({ title, text, kind: urgency, actions, key: `alert-${a.kind}-${a.case_id ?? ''}-${a.escalation_id ?? ''}` });
+  if (urgency !== 'info') notify(`livehelp: ${title}`, text, `alert-${a.kind}-${a.case_id}`);
+  if (ctx.onAlert) ctx.onAlert(a);
 }
