@@ -2,7 +2,7 @@
 
 Every requester chat message in a case room is matched (after_message hook, after the message is
 stored) against escalation.personal_escalation.patterns: case-insensitive, whole words only, `*`
-continues a word, a space matches any whitespace, ' also matches ’. A match sends `alert`
+continues a word with letters, a space matches any whitespace, ' also matches ’. A match sends `alert`
 {"kind": "personal_escalation", ...} with the message text and the case link to the configured audience
 (default every on-duty monitor and every admin) and leaves a staff-only note in the case; the requester
 never sees anything of it. False positives ("stop" in "where do I stop the server") are accepted on
@@ -52,9 +52,10 @@ class Matcher:
 
 
 def pattern_regex(pattern: str) -> str:
-    """'give up' -> (?<!\\w)give\\s+up(?!\\w); 'suicid*' -> (?<!\\w)suicid\\w*(?!\\w)."""
+    """'give up' -> give, whitespace, up as whole words; 'suicid*' -> suicid + any letters, as a whole word
+    (so an identifier such as suicidal_tendencies in code does not match)."""
     words = pattern.strip().replace("\u2019", "'").split()
-    body = r"\s+".join(re.escape(w).replace(r"\*", r"\w*") for w in words)
+    body = r"\s+".join(re.escape(w).replace(r"\*", r"[^\W\d_]*") for w in words)
     return rf"(?<!\w){body}(?!\w)"
 
 

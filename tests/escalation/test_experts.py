@@ -1,0 +1,61 @@
+"""Involving an expert team: mention alert, expert requested -> responded, the case stays with its helper."""
+
+from __future__ import annotations
+
+from tests.escalation.helpers import case_of, claimed_case, say
+from tests.support import LiveServer
+
+
+async def test_expert_mention_then_responded(server: LiveServer) -> None:
+    alice = await server.staff("alice_helper", ["helper"])
+    fiona = await server.staff("fiona_frontend", ["helper"], ["experts:frontend"])
+    bruno = await server.staff("bruno_backend", ["helper"], ["experts:backend"])
+    bob = await server.staff("bob_helper", ["helper"])
+    rita, case = await claimed_case(server, alice, body="My flexbox layout collapses on Safari")
+
+    answer = await alice.ok("case.involve_expert", {"case_id": case["id"], "team": "experts:frontend"})
+    assert answer["case"]["status"] == "active" and answer["case"]["helper"]["id"] == alice.account["id"]
+    [requested] = answer["case"]["experts"]
+    assert requested["team"] == "experts:frontend" and requested["status"] == "requested"
+    mention = await fiona.wait_for("alert", lambda a: a["kind"] == "expert_mention")
+    assert mention["case_id"] == case["id"] and mention["team"] == "experts:frontend"
+    assert mention["case_link"] == f"/console#case={case['id']}"
+    assert f"#{case['id']}" in mention["text"] and mention["case_link"] in mention["text"]
+    assert mention["by"]["display_name"] == "Alice"
+    await bruno.settle()
+    assert not bruno.received("alert") and not bob.received("alert"), "only that team is mentioned"
+    assert not rita.received("alert")
+    # asking the same team again changes nothing and alerts nobody twice
+    await alice.ok("case.involve_expert", {"case_id": case["id"], "team": "experts:frontend"})
+    await fiona.settle()
+    assert len(fiona.received("alert")) == 1
+
+    # the expert joins the case room and answers in the case; the first message marks "responded"
+    assert await bob.error("room.join", {"room_id": case["room_id"]}) == "forbidden"
+    assert await bruno.error("room.join", {"room_id": case["room_id"]}) == "forbidden"
+    joined = await fiona.ok("room.join", {"room_id": case["room_id"]})
+    assert joined["room"]["membership"] == "expert"
+    await say(fiona, case["room_id"], "Try display: flex on the parent and min-width: 0 on the child")
+    await rita.wait_for("message", lambda m: (m["body"] or "").startswith("Try display: flex"))
+    updated = await alice.wait_for("case.updated", lambda c: c["id"] == case["id"]
+                                   and c["experts"] and c["experts"][0]["status"] == "responded")
+    assert updated["experts"][0]["responded_at"] and updated["status"] == "active"
+    assert (await case_of(alice, case["id"]))["experts"][0]["status"] == "responded"
+    # the expert neither owns nor can resolve the case; the helper resolves it
+    assert await fiona.error("case.resolve", {"case_id": case["id"]}) == "forbidden"
+    resolved = await alice.ok("case.resolve", {"case_id": case["id"]})
+    assert resolved["case"]["experts"][0]["status"] == "responded"
+
+
+async def test_involve_expert_refusals(server: LiveServer) -> None:
+    alice = await server.staff("alice_helper", ["helper"])
+    bob = await server.staff("bob_helper", ["helper"])
+    rita, case = await claimed_case(server, alice)
+    assert await alice.error("case.involve_expert", {"case_id": case["id"], "team": "experts:cooking"}) == "invalid"
+    assert await alice.error("case.involve_expert", {"case_id": case["id"], "team": "escalation-social"}) == "invalid"
+    assert await alice.error("case.involve_expert", {"case_id": case["id"]}) == "invalid"
+    assert await bob.error("case.involve_expert", {"case_id": case["id"], "team": "experts:data"}) == "forbidden"
+    assert await rita.error("case.involve_expert", {"case_id": case["id"], "team": "experts:data"}) == "forbidden"
+    await alice.ok("case.resolve", {"case_id": case["id"]})
+    assert await alice.error("case.involve_expert", {"case_id": case["id"], "team": "experts:data"}) == "conflict"
+    assert (await case_of(alice, case["id"]))["experts"] == []
