@@ -125,9 +125,15 @@ async function loadPromotion() {
     const vouches = Array.isArray(t.vouches) ? t.vouches.length : (t.vouches ?? t.vouch_count ?? 0);
     const needed = t.required ?? t.vouches_required ?? null;
     const eligible = t.eligible ?? (needed !== null ? vouches >= needed : false);
+    let vouchText = needed !== null ? `${vouches} of ${needed}` : String(vouches);
+    if (t.distinct_vouchers !== undefined && t.required_vouchers !== undefined) {
+      vouchText += `, from ${t.distinct_vouchers} of ${t.required_vouchers} different people`;
+    }
+    const counts = Object.entries(t.record || {}).filter(([, v]) => typeof v === 'number')
+      .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`).join(', ');
     return el('tr', {},
-      el('td', { text: nameOf(acct) }),
-      el('td', { text: needed !== null ? `${vouches} of ${needed}` : String(vouches) }),
+      el('td', {}, el('span', { text: nameOf(acct) }), counts ? el('div', { class: 'muted', text: counts }) : null),
+      el('td', { text: vouchText }),
       el('td', { text: eligible ? 'yes' : 'not yet' }),
       el('td', {}, el('button', {
         type: 'button', class: 'button-small button-primary', text: 'Promote to helper', disabled: !eligible,
@@ -302,11 +308,11 @@ function tableOf(rows) {
 async function loadReports(e) {
   if (e) e.preventDefault();
   const params = new URLSearchParams();
-  if ($('#report-from').value) params.set('from', new Date($('#report-from').value).toISOString());
-  if ($('#report-to').value) params.set('to', new Date($('#report-to').value).toISOString());
+  if ($('#report-month').value) params.set('month', $('#report-month').value);
   const box = $('#reports');
   try {
-    const data = await api.get(`${A}/reports${params.toString() ? `?${params}` : ''}`, token());
+    const data = await api.get(`${A}/reports/escalations${params.toString() ? `?${params}` : ''}`, token());
+    if (data.month && !$('#report-month').value) $('#report-month').value = data.month;
     status('#reports-status', '');
     const parts = [];
     const scalars = Object.entries(data).filter(([, v]) => v === null || typeof v !== 'object');

@@ -349,6 +349,20 @@ class Pane {
       announce: (t) => state.ctx.announce(`${this.shortTitle()}: ${t}`),
       label: type === 'case' ? `Messages in case ${caseObj.id}` : `Messages in ${room.name}`,
       decorate: (m, li) => {
+        if (this.type === 'case' && m.kind === 'chat' && !m.sensitive && !m.purged && m.id !== undefined && !trainedOnly()) {
+          const mark = el('button', {
+            type: 'button', class: 'link-button msg-mark', text: 'Mark sensitive',
+            attrs: { title: 'Hide this message from everyone but the requester, assigned staff and monitors; it is purged with the case' },
+            on: { click: async () => {
+              try {
+                const ack = await conn().call(EV.MESSAGE_MARK_SENSITIVE, { message_id: m.id });
+                if (ack.message) this.log.add(ack.message);
+                else mark.remove();
+              } catch (e) { this.error(e); }
+            } },
+          });
+          li.querySelector('.msg-head')?.append(mark);
+        }
         const caseId = m.meta && (m.meta.case_id ?? (m.meta.case && m.meta.case.id));
         if (caseId === undefined || caseId === null || (this.type === 'case' && sameId(caseId, this.caseObj.id))) return;
         li.append(el('div', { class: 'msg-card-actions' },

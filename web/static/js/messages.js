@@ -126,8 +126,8 @@ export class MessageLog {
     if (isAction) bodyNode = el('div', { class: 'msg-body', text: `* ${who} ${m.body.slice(4)}` });
     else bodyNode = el('div', { class: 'msg-body', text: body });
     li.append(head, bodyNode);
-    const att = m.attachment || (m.attachments && m.attachments[0]);
-    if (att && !m.purged) li.append(this.attachmentNode(att));
+    const att = m.attachment || (m.attachments && m.attachments[0]) || (m.meta && m.meta.attachment);
+    if (att && !m.purged) li.append(this.attachmentNode({ name: typeof m.body === 'string' ? m.body : undefined, ...att }));
     return li;
   }
 

@@ -315,11 +315,13 @@ async function onUpload(ev) {
   const statusNode = $('#upload-status');
   if (!file) { statusNode.textContent = 'Choose a file first.'; return; }
   const form = new FormData();
+  form.append('sensitive', 'true');
   form.append('file', file, file.name);
   statusNode.textContent = 'Uploading…';
   try {
     const data = await api.upload(`/api/cases/${encodeURIComponent(state.session.case.id)}/attachments`, form, state.session.token);
     const a = data.attachment || {};
+    if (data.message && state.log) state.log.add(data.message);
     statusNode.textContent = `Sent privately: ${a.name || file.name}.`;
     $('#upload-file').value = '';
   } catch (e) {
