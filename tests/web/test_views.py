@@ -5,6 +5,7 @@ docs/screenshots/ that the README links)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from typing import Any
 
@@ -112,6 +113,23 @@ async def test_monitor_view(pages: Any, server: LiveServer, shot: Any) -> None:
     await expect(page.locator("#cases-body tr")).to_have_count(2)
     await expect(page.locator("#cases-body")).to_contain_text("Alice")
     await doc_shot(shot, page, "monitor")
+
+    # Whisper into the active case: the helper gets it, the requester does not.
+    row = page.locator(f'#cases-body tr[data-case-id="{queued[0]["id"]}"]')
+    await row.get_by_role("button", name=re.compile("^Whisper")).click()
+    dialog = page.locator("dialog[open]")
+    await dialog.get_by_label("Whisper").fill("Remember the refund policy changed")
+    await dialog.get_by_role("button", name="Whisper").click()
+    await expect(dialog).to_have_count(0)
+    whisper = await helper.wait_for("message", lambda m: m.get("body") == "Remember the refund policy changed")
+    assert whisper["kind"] == "whisper"
+
+    # Re-queue it: back in the queue with its history.
+    await row.get_by_role("button", name=re.compile("^Re-queue")).click()
+    dialog = page.locator("dialog[open]")
+    await dialog.get_by_role("button", name="Re-queue").click()
+    await expect(dialog).to_have_count(0)
+    await expect(row.locator(".chip-queued")).to_be_visible()
     assert not pages.errors, pages.errors
 
 

@@ -92,6 +92,7 @@ async function onStart(ev) {
     state.session.room_id = (ack.room && ack.room.id) || (ack.case && ack.case.room_id);
     state.session.position = ack.position ?? null;
     state.session.expected_wait_seconds = ack.expected_wait_seconds ?? null;
+    if (typeof ack.off_hours === 'boolean') state.session.off_hours = ack.off_hours;
     state.session.question = body;
     save();
     if (typeof state.session.position !== 'number') await refreshPosition();
@@ -264,7 +265,7 @@ function renderCaseStatus(before) {
   const box = $('#case-status');
   if (!c) { box.textContent = ''; return; }
   const parts = [];
-  const offDuty = state.status && state.status.on_duty === false;
+  const offDuty = typeof state.session.off_hours === 'boolean' ? state.session.off_hours : (state.status && state.status.on_duty === false);
   if (c.status === 'queued') {
     if (offDuty) parts.push(`Nobody is on duty right now. Your message is saved and will be answered here when someone is back${nextShiftText()}.`);
     else parts.push('Waiting for a helper.');
