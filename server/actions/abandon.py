@@ -31,7 +31,7 @@ from server.storage.models import Case
 
 
 async def do_abandon(s: AsyncSession, deps: Deps, case: Case, now: dt.datetime, text: str,
-                     how: str) -> list[Effect] | None:
+                     how: str, actor_id: int | None = None) -> list[Effect] | None:
     """queued -> abandoned as a conditional update; None if the case left the queue meanwhile."""
     result = await s.execute(
         update(Case).where(Case.id == case.id, Case.status.in_(lifecycle.sources("abandon")))
@@ -41,8 +41,9 @@ async def do_abandon(s: AsyncSession, deps: Deps, case: Case, now: dt.datetime, 
         return None
     await s.refresh(case)
     msg = await append_system_message(s, case.room_id, text, now, {"event": "abandon", "how": how})
+    hooked = [e for hook in deps.on_case_transition for e in await hook(s, deps, case, "abandon", actor_id, now)]
     view = await case_view(s, case)
-    return [system_emit(msg), *case_updated(view, case),
+    return [system_emit(msg), *hooked, *case_updated(view, case),
             *await after_leaving_queue(s, deps, case, view, case.queue, now)]
 
 
@@ -60,7 +61,7 @@ async def abandon_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[st
         if not lifecycle.allowed("abandon", case.status):
             raise Conflict("someone is already helping with this request; it can only be resolved now")
         effects = await do_abandon(s, deps, case, now, "The request was withdrawn before anyone answered.",
-                                   "withdrawn")
+                                   "withdrawn", actor_id)
         if effects is None:
             raise Conflict("someone is already helping with this request; it can only be resolved now")
         view = requester_view(await case_view(s, case))

@@ -98,8 +98,10 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
                         s, case.room_id,
                         f"This chat was closed after {_minutes(cfg.after)} without activity. "
                         "You are welcome to ask again at any time.", now, {"event": "auto_close"})
-                    view = await case_view(s, case)
                     effects.append(system_emit(msg))
+                    for hook in deps.on_case_transition:
+                        effects.extend(await hook(s, deps, case, "auto_close", None, now))
+                    view = await case_view(s, case)
                     effects.extend(case_updated(view, case))
                     done["closed"].append(case.id)
         if done["warned"] or done["closed"]:

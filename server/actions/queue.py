@@ -176,12 +176,13 @@ async def enforce_case_cap(s: AsyncSession, deps: Deps, actor: Actor) -> None:
     would put the claimer over `helpdesk.max_open_cases`.
 
     Counting after the update is what makes it race-free: on SQLite the update holds the write lock;
-    on PostgreSQL the claimer's account row is locked first, so two claims by one person run one after
-    the other and the second counts the first.
+    on PostgreSQL the claimer's account row is locked here, so two claims by one person finish one after
+    the other and the second counts the first. FOR NO KEY UPDATE, because the claim's own foreign key
+    check already holds FOR KEY SHARE on that row in every concurrent claim (FOR UPDATE would deadlock).
     """
     if actor.has("monitor"):
         return
-    await s.execute(select(Account.id).where(Account.id == actor.id).with_for_update())
+    await s.execute(select(Account.id).where(Account.id == actor.id).with_for_update(key_share=True))
     open_cases = (await s.execute(select(func.count()).select_from(Case).where(
         (Case.helper_id == actor.id) | (Case.trainee_id == actor.id),
         Case.status.in_(CAPPED_STATUSES)))).scalar_one()
