@@ -151,8 +151,11 @@ async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_
         from server.storage.models import Message
 
         seq = await allocate_seqs(s, room.id, 1)
+        from server.actions.sensitive import first_message_fields  # patterns seal it too (retention)
+
         first = Message(room_id=room.id, seq=seq, sender_id=actor_id, client_id=client_id or f"help-{case.id}",
-                        kind="chat", body=body, sensitive=False, purged=False, meta=None, created_at=now)
+                        kind="chat", purged=False, created_at=now,
+                        **await first_message_fields(s, deps, room.id, body))
         s.add(first)
         await s.flush()
         from server.actions import queue as desk_queue

@@ -62,6 +62,17 @@ async def auto_sensitive(deps: Deps, room_id: int, body: str) -> list[str]:
                     f"posted outside a case room")
 
 
+async def first_message_fields(s: Any, deps: Deps, room_id: int, body: str) -> dict[str, Any]:
+    """Message columns for a help request's first message, sealed when it matches a pattern (the request
+    itself is the moment a requester is most likely to paste an account number or an e-mail address)."""
+    cfg = deps.config.retention
+    found = sensitive_matches(body, cfg.patterns) if cfg.auto_sensitive else []
+    if not found:
+        return {"body": body, "body_sealed": None, "sensitive": False, "meta": None}
+    return {"body": None, "body_sealed": await deps.sealer.seal(s, room_id, body), "sensitive": True,
+            "meta": {"auto_sensitive": found}}
+
+
 def kept_private_notice(written: "Written", patterns: list[str]) -> Emit:
     """Tell the sender (the requester, usually) that their message was sealed, and who can see it."""
     msg = written.message
