@@ -39,8 +39,8 @@ async def test_trainee_shadows_is_blocked_then_supervised(pages: Any, server: Li
     await expect(textarea).to_be_disabled()
     await shot(trainee, "trainee-blocked")
 
-    # A monitor goes on duty; now the claim is supervised and the input opens.
-    monitor = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    # A monitor goes on duty (in her own console); now the claim is supervised and the input opens.
+    monitor = await pages.staff("carol_monitor", ["monitor"])
     await pane.get_by_role("button", name=re.compile("^Claim")).click()
     await expect(pane.locator(".pane-people")).to_contain_text("Monitor: Carol")
     await expect(textarea).to_be_enabled()
@@ -50,5 +50,20 @@ async def test_trainee_shadows_is_blocked_then_supervised(pages: Any, server: Li
     await textarea.press("Enter")
     await expect(rita.locator(".messages")).to_contain_text("I can help with that.")
     await shot(trainee, "trainee-supervised")
-    await monitor.close()
+
+    # The monitor sees the supervised case as hers, resolves it and vouches for the trainee.
+    await monitor.locator("#my-cases button").filter(has_text="Rita").click()
+    mpane = monitor.locator(".pane-case").first
+    await expect(mpane.locator(".messages")).to_contain_text("I can help with that.")
+    await mpane.get_by_role("button", name=re.compile("^Resolve")).click()
+    await monitor.locator("dialog[open]").get_by_role("button", name="Resolve").click()
+    await expect(mpane.locator(".chip-resolved")).to_be_visible()
+    await expect(textarea).to_be_disabled()
+    await mpane.get_by_role("button", name=re.compile("^Vouch for trainee")).click()
+    dialog = monitor.locator("dialog[open]")
+    await dialog.get_by_label("Note").fill("Calm, clear and checked the account first.")
+    await dialog.get_by_role("button", name="Vouch").click()
+    await expect(dialog).to_have_count(0)
+    await expect(trainee.locator("#alerts")).to_contain_text("Vouch")
+    await shot(monitor, "monitor-console-vouch")
     assert not pages.errors, pages.errors

@@ -504,8 +504,10 @@ class Pane {
     }
     if (c.status === 'active') buttons.push(btn('Hold', () => caseAction('hold', c.id)));
     if (c.status === 'on_hold') buttons.push(btn('Resume', () => caseAction('resume', c.id)));
-    if (['active', 'on_hold', 'queued'].includes(c.status) && !trainedOnly()) buttons.push(btn('Escalate…', () => this.escalate()));
-    if (live && !trainedOnly()) buttons.push(btn('Resolve…', () => resolveCase(c.id)));
+    // Trainees act on a case only while it is theirs and supervised; the server has the last word anyway.
+    const mayAct = !trainedOnly() || (c.trainee && sameId(c.trainee.id, a.id) && c.monitor);
+    if (['active', 'on_hold', 'queued'].includes(c.status) && mayAct) buttons.push(btn('Escalate…', () => this.escalate()));
+    if (live && mayAct) buttons.push(btn('Resolve…', () => resolveCase(c.id)));
     const hasTrainee = c.trainee || (c.shadowers || []).some((s) => s && s.roles && s.roles.includes('trainee'));
     if (hasTrainee && hasRole(a, 'helper', 'monitor') && !(c.trainee && sameId(c.trainee.id, a.id))) buttons.push(btn('Vouch for trainee…', () => vouch(c)));
     if (live) buttons.push(btn('Flag for monitor…', () => flag(c), 'button-warn'));
