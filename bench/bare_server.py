@@ -15,7 +15,7 @@ import gc
 import itertools
 from typing import Any
 
-import socketio  # type: ignore[import-untyped]
+import socketio
 from aiohttp import web
 
 

@@ -60,6 +60,7 @@ class PhaseStats:
     acked: int = 0
     acked_in_window: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    error_samples: dict[str, str] = field(default_factory=dict)  # code -> first message seen
     timeouts: int = 0
     deliveries: int = 0
     deliveries_in_window: int = 0
@@ -227,15 +228,21 @@ class Worker:
                 err = res.get("error") if isinstance(res, dict) else None
                 code = str(err.get("code")) if isinstance(err, dict) else "malformed_ack"
                 st.errors[code] = st.errors.get(code, 0) + 1
+                if code not in st.error_samples:
+                    st.error_samples[code] = str(err.get("message") if isinstance(err, dict) else res)[:200]
                 self.pending.pop(cid, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
     # -- sending -----------------------------------------------------------------
-    def _body(self, cid: str, size: int) -> str:
-        head = f"bench {cid} {time.time_ns()} "
-        pad = size - len(head)
-        return head + ("x" * pad if pad > 0 else "")
+    def _body(self, size: int) -> str:
+        """Plain words, no digits: livehelp refuses what looks like a card number in a team room."""
+        body = self._bodies.get(size)
+        if body is None:
+            words = "could you help me with the exercise on loops please i am stuck at step three "
+            body = (words * (size // len(words) + 1))[:size].strip() or "hello"
+            self._bodies[size] = body
+        return body
 
     async def _send(self, room: Room, st: PhaseStats, size: int, waiter: asyncio.Future[None] | None) -> bool:
         assert room.sender is not None
@@ -250,7 +257,7 @@ class Worker:
         try:
             await room.sender.emit(
                 "message.send",
-                {"room_id": room.spec.room_id, "body": self._body(cid, size), "client_id": cid},
+                {"room_id": room.spec.room_id, "body": self._body(size), "client_id": cid},
                 lambda res: self._on_ack(room, cid, t_send, res, waiter),
             )
         except (aiohttp.ClientError, ConnectionError, RuntimeError, AssertionError):

@@ -369,9 +369,12 @@ def summarize(
         )
     }
     errors: dict[str, int] = {}
+    samples: dict[str, str] = {}
     for r in results:
         for code, n in r["errors"].items():
             errors[code] = errors.get(code, 0) + n
+        for code, text in r["error_samples"].items():
+            samples.setdefault(code, text)
     lat = sorted(x / 1e6 for r in results for x in r["latencies_ns"])
     ack = sorted(x / 1e6 for r in results for x in r["ack_latencies_ns"])
     d = params.duration
@@ -386,6 +389,7 @@ def summarize(
         "duration_s": d,
         **total,
         "errors": errors,
+        "error_samples": samples,
         "error_count": sum(errors.values()) + total["timeouts"] + total["send_failures"],
         "sent_per_s": round(total["sent"] / d, 1),
         "acked_per_s": round(total["acked_in_window"] / d, 1),
@@ -480,6 +484,9 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
                 f"{'':>8} {name}: ack errors paced={res['phases']['paced']['errors']} "
                 f"saturate={res['phases']['saturate']['errors']}; other={problems}"
             )
+            for phase in res["phases"].values():
+                for code, text in phase["error_samples"].items():
+                    print(f"{'':>8} {name}: {code}: {text}")
 
 
 def ratios(results: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
