@@ -219,6 +219,10 @@ CASE_EVENTS: tuple[CaseEvent, ...] = (
               ("active_trainee", "resolved_trainee"), mutates=False),
     CaseEvent("room.join (the case room)", "room.join", lambda st, p: policy.can_join_room(st.actor(p), _room(st, p)),
               ("active_trainee",)),
+    CaseEvent("room.leave (the case room)", "room.leave",
+              lambda st, p: policy.can_leave_room(st.actor(p), _room(st, p)), ("active_trainee",)),
+    CaseEvent("case.get", "case.get", lambda st, p: policy.can_view_case(st.actor(p), st.case()),
+              ("active_trainee",), mutates=False),
 )
 
 
@@ -246,6 +250,7 @@ ROLE_EVENTS: tuple[RoleEvent, ...] = (
     RoleEvent("help.request", policy.can_request_help, event="help.request"),
     RoleEvent("queue.list", policy.can_list_queue, event="queue.list"),
     RoleEvent("room.create", policy.can_create_room, event="room.create"),
+    RoleEvent("duty.set", policy.can_go_on_duty, event="duty.set"),
     RoleEvent("monitor.overview", policy.can_view_overview, event="monitor.overview"),
     RoleEvent("GET /api/admin/accounts", policy.can_administer, rest=("GET", "/api/admin/accounts")),
     RoleEvent("GET /api/admin/trainees", policy.can_administer, rest=("GET", "/api/admin/trainees")),
@@ -329,7 +334,7 @@ def render() -> str:
             for p in CASE_PERSONAS:
                 cell = expected(ev, st, p.key)
                 cells.append(cell)
-                if cell in (FORBIDDEN, CONFLICT):
+                if cell != OK and cell != ABSENT:
                     reasons[(cell, reason(ev, st, p.key))] = None
             out.append(f"| {key} | " + " | ".join(cells) + " |")
         if reasons:

@@ -20,8 +20,9 @@ STAFF_ONLY_KINDS = frozenset({"whisper", "note"})
 class Decision:
     allowed: bool
     reason: str = ""
-    # How a refusal is answered: "forbidden" (not allowed to) or "conflict" (the case is not in a state
-    # where this makes sense, e.g. claiming a case someone already claimed). server/actions/guard.py maps it.
+    # How a refusal is answered: "forbidden" (not allowed to), "conflict" (the case is not in a state
+    # where this makes sense, e.g. claiming a case someone already claimed) or "not_found" (the answer must
+    # not reveal that the thing exists). server/actions/guard.py maps it to the error.
     code: str = "forbidden"
 
     def __bool__(self) -> bool:
@@ -59,6 +60,24 @@ def can_join_room(actor: Actor, room: RoomFacts) -> Decision:
             return ALLOW  # the route's team of an escalated case, an expert team asked in
         return deny("case rooms are joined by claiming, shadowing or supervising the case")
     return ALLOW if room.membership is not None else deny("direct rooms cannot be joined")
+
+
+def can_leave_room(actor: Actor, room: RoomFacts) -> Decision:
+    """Leave a room you are in; in a case room the requester and the staff working it stay (they resolve,
+    transfer or hand back instead). Shadows and monitors may leave."""
+    if room.membership is None:
+        return Decision(False, "you are not in this room", "not_found")
+    if room.kind == "case" and room.membership in ("requester", "staff"):
+        return deny("resolve, transfer or hand the case back instead of leaving it")
+    case = room.case
+    if case is not None and case.is_open and case.trainee_id is not None and actor.id == case.monitor_id:
+        return deny("you supervise a trainee on this case; take it over or go off duty to hand supervision over")
+    return ALLOW
+
+
+def sees_all_team_rooms(actor: Actor) -> bool:
+    """room.list: staff see every team room (to join it); others only rooms they are in."""
+    return actor.is_staff
 
 
 def can_read_room(actor: Actor, room: RoomFacts) -> Decision:
@@ -142,6 +161,28 @@ def can_view_sensitive(viewer: Actor, case: CaseFacts | None) -> bool:
 
 def can_request_help(actor: Actor) -> Decision:
     return ALLOW if not actor.is_staff or actor.is_guest else deny("staff accounts cannot open help requests")
+
+
+def can_view_case(actor: Actor, case: CaseFacts) -> Decision:
+    """A case object (case.get, GET /api/cases/{id}): staff see every case, a requester their own. The
+    action answers a refusal with not_found, so a requester cannot probe other people's case ids."""
+    if actor.is_staff or actor.id == case.requester_id:
+        return ALLOW
+    return Decision(False, "no such case", "not_found")
+
+
+def sees_all_cases(actor: Actor) -> bool:
+    """GET /api/cases: staff list every case; anyone else only their own."""
+    return actor.is_staff
+
+
+def sees_supervision(actor: Actor) -> bool:
+    """Who supervises a case is staff business: the requester's copy of a case has "monitor": null."""
+    return actor.is_staff
+
+
+def can_go_on_duty(actor: Actor) -> Decision:
+    return ALLOW if actor.is_staff else deny("only staff go on duty")
 
 
 def can_list_queue(actor: Actor) -> Decision:

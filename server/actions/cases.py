@@ -71,18 +71,16 @@ async def get_case(deps: Deps, actor_id: int, case_id: Any) -> dict[str, Any]:
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
         case = await access_case(s, case_id)
-        if actor.is_staff:
-            return await case_view(s, case)
-        if case.requester_id == actor_id:
-            return requester_view(await case_view(s, case))
-        raise NotFound("no such case")
+        enforce(policy.can_view_case(actor, await facts_of(s, case)))
+        view = await case_view(s, case)
+        return view if policy.sees_supervision(actor) else requester_view(view)
 
 
 async def list_cases(deps: Deps, actor_id: int, status: str | None, limit: int = 200) -> list[dict[str, Any]]:
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
         q = select(Case)
-        if not actor.is_staff:
+        if not policy.sees_all_cases(actor):
             q = q.where(Case.requester_id == actor_id)
         if status:
             statuses = [x for x in status.split(",") if x]
@@ -95,7 +93,7 @@ async def list_cases(deps: Deps, actor_id: int, status: str | None, limit: int =
         cases = list((await s.execute(q.order_by(Case.created_at, Case.id).limit(limit))).scalars())
         people = await people_of(s, cases)
         views = [case_dict(c, people) for c in cases]
-        return views if actor.is_staff else [requester_view(v) for v in views]
+        return views if policy.sees_supervision(actor) else [requester_view(v) for v in views]
 
 
 async def list_queue(deps: Deps, actor_id: int) -> list[dict[str, Any]]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from roles import policy
 from roles.facts import Actor
 from server.actions.accounts import account_view
+from server.actions.guard import enforce
 from server.deps import Deps
-from server.errors import Forbidden
 from server.notify import Effect
 from server.storage.facts import load_actor
 from server.storage.models import Account
@@ -17,8 +18,7 @@ async def set_duty(deps: Deps, actor_id: int, on_duty: bool) -> tuple[dict[str, 
     now = deps.clock.now()
     async with deps.db.transaction() as s:
         actor: Actor = await load_actor(s, actor_id, now)
-        if not actor.is_staff:
-            raise Forbidden("only staff go on duty")
+        enforce(policy.can_go_on_duty(actor))
         account = await s.get(Account, actor_id)
         assert account is not None
         account.on_duty = on_duty

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from roles.facts import Actor
+from server.actions.guard import enforce
 from server.deps import Deps
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.notify import Effect, Emit, Join, room_room, room_staff_room
@@ -107,10 +108,8 @@ async def leave_room(deps: Deps, actor_id: int, room_id: int) -> tuple[dict[str,
         actor = await load_actor(s, actor_id, now)
         room = await access_room(s, room_id)
         member = await s.get(RoomMember, (room_id, actor_id))
-        if member is None:
-            raise NotFound("you are not in this room")
-        if room.kind == "case" and member.role in ("requester", "staff"):
-            raise Forbidden("resolve, transfer or hand the case back instead of leaving it")
+        enforce(policy.can_leave_room(actor, await room_facts(s, room, actor_id)))
+        assert member is not None
         await s.delete(member)
         effects: list[Effect] = [Join(actor_id, socket_rooms_for(room.id, actor), leave=True)]
         if room.kind == "team":
@@ -129,7 +128,7 @@ async def list_rooms(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
         mine = {rid: role for rid, role in (await s.execute(
             select(RoomMember.room_id, RoomMember.role).where(RoomMember.account_id == actor_id))).all()}
         q = select(Room).where(Room.id.in_(list(mine)))
-        if actor.is_staff:
+        if policy.sees_all_team_rooms(actor):
             q = select(Room).where((Room.id.in_(list(mine))) | (Room.kind == "team"))
         rooms = list((await s.execute(q.order_by(Room.id))).scalars())
         out = []

@@ -71,7 +71,7 @@ class World:
         assert self.case is not None
         if ev.event == "message.send":
             return {"room_id": self.room_id, "body": "matrix", "client_id": f"m{next(_serial)}", "kind": ev.kind}
-        if ev.event in ("room.history", "room.join"):
+        if ev.event in ("room.history", "room.join", "room.leave"):
             return {"room_id": self.room_id}
         if ev.event == "case.vouch":
             return {"case_id": self.case["id"], "trainee_id": self.id_of("trainee_case")}
@@ -123,6 +123,8 @@ async def test_every_role_event_on_a_real_server(server: LiveServer) -> None:
                     payload = {"topic": "general", "body": "hello"}
                 elif ev.event == "room.create":
                     payload = {"name": f"#matrix-{next(_serial)}"}
+                elif ev.event == "duty.set":
+                    payload = {"on_duty": True}
                 answer = await c.call(ev.event, payload)
                 got = matrix.OK if answer.get("ok") else answer["error"]["code"]
             else:
