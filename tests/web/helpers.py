@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from typing import Any
+
 import pytest
 
-from tests.support import LiveServer
+from tests.support import REPO, LiveServer
+
+DOCS = REPO / "docs" / "screenshots"
+
+
+async def doc_shot(shot: Any, page: Any, name: str) -> None:
+    """A screenshot for test-artifacts/, and with LIVEHELP_DOCS_SCREENSHOTS=1 also for docs/screenshots/."""
+    await page.evaluate("window.scrollTo(0, 0)")
+    path = await shot(page, name)
+    if os.environ.get("LIVEHELP_DOCS_SCREENSHOTS"):
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, DOCS / path.name)
 
 
 async def require_events(server: LiveServer, *events: str) -> None:

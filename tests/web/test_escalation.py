@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support import LiveServer
+from tests.web.helpers import doc_shot
 
 expect = pytest.importorskip("playwright.async_api").expect
 
@@ -54,7 +55,7 @@ async def test_escalation_from_dialog_reaches_team_room(pages: Any, server: Live
     await dialog.get_by_label(re.compile("^Note")).fill(NOTE)
     for item in route.get("checklist") or []:
         await dialog.get_by_label(item, exact=True).check()
-    await shot(helper, "escalate-dialog")
+    await doc_shot(shot, helper, "escalate-dialog")
     await dialog.get_by_role("button", name="Escalate").click()
     await expect(dialog).to_have_count(0)
     await expect(pane.locator(".chip-escalated")).to_be_visible()
@@ -62,7 +63,7 @@ async def test_escalation_from_dialog_reaches_team_room(pages: Any, server: Live
     # The team room hears of it.
     case_id = await pane.get_attribute("data-case-id")
     await expect(team_pane.locator(".messages")).to_contain_text(re.compile(f"{re.escape(NOTE)}|#{case_id}\\b|case {case_id}\\b", re.I))
-    await shot(teammate, "escalation-team-room")
+    await doc_shot(shot, teammate, "escalation-team-room")
 
     # The requester is told it moved on, and never sees the note.
     await expect(rita.locator("#case-status")).to_contain_text("specialist team")

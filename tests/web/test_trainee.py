@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support import LiveServer
-from tests.web.helpers import require_events
+from tests.web.helpers import doc_shot, require_events
 
 expect = pytest.importorskip("playwright.async_api").expect
 
@@ -37,7 +37,7 @@ async def test_trainee_shadows_is_blocked_then_supervised(pages: Any, server: Li
     await pane.get_by_role("button", name=re.compile("^Claim")).click()
     await expect(pane.locator(".error")).to_contain_text(re.compile("monitor", re.I))
     await expect(textarea).to_be_disabled()
-    await shot(trainee, "trainee-blocked")
+    await doc_shot(shot, trainee, "trainee-blocked")
 
     # A monitor goes on duty (in her own console); now the claim is supervised and the input opens.
     monitor = await pages.staff("carol_monitor", ["monitor"])

@@ -4,25 +4,16 @@ docs/screenshots/ that the README links)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from typing import Any
 
 import pytest
 
-from tests.support import REPO, LiveServer
+from tests.support import LiveServer
+from tests.web.helpers import doc_shot
 
 expect = pytest.importorskip("playwright.async_api").expect
 
-DOCS = REPO / "docs" / "screenshots"
-
-
-async def doc_shot(shot: Any, page: Any, name: str) -> None:
-    path = await shot(page, name)
-    if os.environ.get("LIVEHELP_DOCS_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, DOCS / path.name)
 
 
 async def test_requester_keyboard_only_and_live_region(pages: Any, server: LiveServer, shot: Any) -> None:

@@ -377,7 +377,7 @@ class Pane {
     this.input = el('textarea', {
       rows: 2,
       class: 'composer-input',
-      placeholder: type === 'case' ? 'Message… (/help: commands, ;: canned)' : `Message ${room.name}… (/help: commands)`,
+      placeholder: type === 'case' ? 'Message… (/help, ;canned)' : `Message ${room.name}… (/help)`,
       attrs: { 'aria-label': type === 'case' ? `Message in case ${caseObj.id}` : `Message in ${room.name}`, 'aria-describedby': `${idBase}-notice`, 'aria-autocomplete': 'list' },
       maxLength: 4000,
     });

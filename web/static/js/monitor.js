@@ -229,6 +229,7 @@ async function onReady(ctx) {
     render();
   });
   c.onReconnect(load);
+  ctx.onDutyChange = load;
   await load();
   setInterval(render, 5000);
   setInterval(load, 30000);
