@@ -42,7 +42,7 @@ from server.notify import Effect, Emit, Join, account_room, room_room, room_staf
 from server.storage import audiences
 from server.storage.facts import load_actor, roles_and_teams
 from server.storage.messages import allocate_seqs, append_system_message
-from server.storage.models import Account, Case, Message, Room
+from server.storage.models import Account, Case, Message, Room, RoomMember
 from server.storage.models.escalation import CANCELLED, DECLINED, OPEN, PENDING, RESOLVED, Escalation
 from server.views import message_dict, person, sender_dict
 
@@ -166,11 +166,12 @@ async def ensure_team_room(s: AsyncSession, deps: Deps, route: Route, now: dt.da
         kind="team", name=route.room, topic=route.description or f"Escalations: {route.name}", last_seq=0,
         created_by=None, created_at=now).on_conflict_do_nothing(index_elements=["name"]))
     room_id = (await s.execute(select(Room.id).where(Room.name == route.room))).scalar_one()
-    effects: list[Effect] = []
-    for account_id in await audiences.team_members(s, route.team):
-        if await add_member(s, room_id, account_id, "member", deps):
-            effects.append(Join(account_id, (room_room(room_id), room_staff_room(room_id))))
-    return room_id, effects
+    present = set((await s.execute(select(RoomMember.account_id).where(RoomMember.room_id == room_id))).scalars())
+    missing = [a for a in await audiences.team_members(s, route.team) if a not in present]
+    if missing:
+        await s.execute(dialect.insert(RoomMember).on_conflict_do_nothing(index_elements=["room_id", "account_id"]),
+                        [dict(room_id=room_id, account_id=a, role="member", joined_at=now) for a in missing])
+    return room_id, [Join(a, (room_room(room_id), room_staff_room(room_id))) for a in missing]
 
 
 async def setup_team_rooms(deps: Deps) -> None:

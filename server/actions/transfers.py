@@ -27,6 +27,7 @@ from server.actions.cases import (
 )
 from server.actions.escalations import alert, display_name, post_note
 from server.actions.messages import system_emit
+from server.actions.queue import position_effects
 from server.actions.rooms import set_member_role, socket_rooms_for
 from server.clock import iso
 from server.deps import Deps
@@ -79,6 +80,7 @@ async def transfer_case(deps: Deps, actor_id: int, case_id: Any, to_account_id: 
         if queue is not None:
             targets = await queue_alert_targets(s, deps, queue, now)
             effects.append(queue_alert(view, targets, "transferred"))
+            effects += await position_effects(s, deps, queue, now)  # everyone waiting learns their place
     return {"case": view}, effects + case_updated(view, case)
 
 

@@ -36,12 +36,16 @@ async def test_transfer_back_to_a_queue(server: LiveServer) -> None:
     alice = await server.staff("alice_helper", ["helper"])
     bob = await server.staff("bob_helper", ["helper"], on_duty=True)
     rita, case = await claimed_case(server, alice)
+    positions = len(rita.received("queue.position"))
     answer = await alice.ok("case.transfer", {"case_id": case["id"], "queue": "general", "note": NOTE})
     assert answer["case"]["status"] == "queued" and answer["case"]["helper"] is None
     alert = await bob.wait_for("queue.alert", lambda a: a["case"]["id"] == case["id"] and a["reason"] == "transferred")
     assert alert["case"]["status"] == "queued" and alert["case"]["queue"] == "general"
     await rita.wait_for("message", lambda m: (m.get("meta") or {}).get("event") == "transferred")
     await rita.wait_for("case.updated", lambda c: c["status"] == "queued")
+    # the requester learns their place in the queue again (one more queue.position than at the request)
+    await rita.wait_for("queue.position", lambda q: len(rita.received("queue.position")) > positions)
+    assert rita.received("queue.position")[-1]["case_id"] == case["id"]
     claimed = await bob.ok("case.claim", {"case_id": case["id"]})
     assert claimed["case"]["helper"]["id"] == bob.account["id"]
     # the note stays in the case's history for staff
