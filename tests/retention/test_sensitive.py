@@ -178,3 +178,21 @@ async def test_new_requester_sees_own_sensitive_after_reconnect(server: LiveServ
     again = await server.client(rita.token, "rita again")
     synced = (await again.ok("sync", {"since": {str(room_id): 0}}))["messages"][str(room_id)]
     assert [m["body"] for m in synced if m["id"] == sent["id"]] == [SECRET]
+
+
+async def test_first_message_of_a_help_request_is_sealed_too(server: LiveServer) -> None:
+    rita = await server.requester()
+    body = "I was charged twice on card 4111 1111 1111 1111"
+    case, room_id = await open_case(rita, body)
+    alice = await server.staff("alice_helper", ["helper"], on_duty=True)
+    await alice.ok("case.claim", {"case_id": case["id"]})
+    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
+    bob = await shadow(server, bob, case["id"], room_id)
+    for c, expected in ((rita, body), (alice, body), (bob, None)):
+        [first] = [m for m in (await c.ok("room.history", {"room_id": room_id}))["messages"] if m["seq"] == 1]
+        assert first["body"] == expected and first["sensitive"] is True, c.name
+        assert first["meta"]["auto_sensitive"] == ["card_number"]
+    assert server.deps is not None
+    async with server.deps.db.read() as s:
+        row = (await s.execute(select(Message).where(Message.room_id == room_id, Message.seq == 1))).scalar_one()
+    assert row.body is None and b"4111" not in (row.body_sealed or b"")
