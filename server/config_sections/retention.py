@@ -43,7 +43,7 @@ def _default_patterns() -> tuple[SensitivePattern, ...]:
 
 # name, regex, ignore case, luhn. Kept in step with config.yaml (which lists them for operators to edit).
 DEFAULT_PATTERNS: tuple[tuple[str, str, bool, bool], ...] = (
-    ("email", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", False, False),
+    ("email", r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", False, False),
     ("card_number", r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)", False, True),
     ("trade_id", r"\b(?:TRD|TRADE)[-#: ]?\d{6,}\b", True, False),
     ("api_key", r"\b(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}"

@@ -120,3 +120,15 @@ def test_policy_admin_only() -> None:
     assert policy.can_read_retention_audit(ADMIN) and not policy.can_read_retention_audit(HELPER)
     assert not policy.can_upload_attachment(HELPER, RoomFacts(id=6, kind="team", membership="member"))
     assert not policy.can_mark_sensitive(HELPER, None)
+
+
+def test_config_yaml_lists_the_built_in_defaults() -> None:
+    from server.config import load_config
+    from tests.support import REPO
+
+    shipped = load_config(REPO / "config.yaml").retention
+    built_in = RetentionConfig()
+    assert [(p.name, p.regex.pattern, p.regex.flags, p.luhn) for p in shipped.patterns] == \
+        [(p.name, p.regex.pattern, p.regex.flags, p.luhn) for p in built_in.patterns]
+    assert shipped.periods == built_in.periods and shipped.schedule == built_in.schedule
+    assert shipped.uploads == built_in.uploads and shipped.master_key_file == ""
