@@ -73,6 +73,17 @@ async def first_message_fields(s: Any, deps: Deps, room_id: int, body: str) -> d
             "meta": {"auto_sensitive": found}}
 
 
+def refuse_sensitive_text(deps: Deps, text: str | None, what: str, field: str | None = None) -> None:
+    """For free text that other areas post outside case rooms (escalation notes, flags, room topics):
+    refuse a pattern match, naming the kind of data, never the data."""
+    cfg = deps.config.retention
+    found = sensitive_matches(text, cfg.patterns) if text and cfg.auto_sensitive else []
+    if found:
+        extra = {"field": field} if field else {}
+        raise Invalid(f"{what} looks like it contains {describe(found)}; keep sensitive details in the case "
+                      f"room, where they are sealed", **extra)
+
+
 def kept_private_notice(written: "Written", patterns: list[str]) -> Emit:
     """Tell the sender (the requester, usually) that their message was sealed, and who can see it."""
     msg = written.message

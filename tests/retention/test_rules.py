@@ -3,6 +3,8 @@ the data-key envelope, and the policy's retention section."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from retention.detect import luhn_ok, sensitive_matches
@@ -132,3 +134,18 @@ def test_config_yaml_lists_the_built_in_defaults() -> None:
         [(p.name, p.regex.pattern, p.regex.flags, p.luhn) for p in built_in.patterns]
     assert shipped.periods == built_in.periods and shipped.schedule == built_in.schedule
     assert shipped.uploads == built_in.uploads and shipped.master_key_file == ""
+
+
+def test_refuse_sensitive_text_for_other_areas() -> None:
+    from types import SimpleNamespace
+
+    from server.actions.sensitive import refuse_sensitive_text
+    from server.errors import Invalid
+
+    deps: Any = SimpleNamespace(config=SimpleNamespace(retention=RetentionConfig()))
+    refuse_sensitive_text(deps, "customer cannot log in", "the escalation note")
+    refuse_sensitive_text(deps, None, "the escalation note")
+    with pytest.raises(Invalid) as info:
+        refuse_sensitive_text(deps, "card 4111 1111 1111 1111", "the escalation note", field="note")
+    assert info.value.message.startswith("the escalation note looks like it contains a card number")
+    assert "4111" not in info.value.message and info.value.details == {"field": "note"}
