@@ -79,7 +79,7 @@ class Pages:
         self.errors: list[str] = []
         self.contexts: list[Any] = []
 
-    async def new(self, path: str = "/", *, width: int = 1280, height: int = 860, bypass_csp: bool = False) -> Any:
+    async def new(self, path: str | None = "/", *, width: int = 1280, height: int = 860, bypass_csp: bool = False) -> Any:
         ctx = await self.browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp)
         self.contexts.append(ctx)
         page = await ctx.new_page()
@@ -89,7 +89,8 @@ class Pages:
         # browser as "Failed to load resource"; only script errors count as failures here.
         page.on("console", lambda m: self.errors.append(f"console: {m.text}")
                 if m.type == "error" and "Failed to load resource" not in m.text else None)
-        await page.goto(self.server.url + path)
+        if path is not None:
+            await page.goto(self.server.url + path)
         return page
 
     async def requester(self, name: str, question: str, *, topic: str | None = None) -> Any:

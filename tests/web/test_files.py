@@ -22,6 +22,7 @@ async def test_private_upload_and_transcript(pages: Any, server: LiveServer, sho
     await expect(pane.locator(".chip-active")).to_be_visible()
 
     # Upload privately: it shows as a private message with a download button on both sides.
+    await rita.get_by_text("Send a file privately").click()
     await rita.set_input_files("#upload-file", files=[{"name": "backup.log", "mimeType": "text/plain", "buffer": LOG}])
     await rita.click("#upload-submit")
     await expect(rita.locator("#upload-status")).to_contain_text("Sent privately: backup.log")

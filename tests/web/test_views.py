@@ -157,3 +157,37 @@ async def test_admin_view(pages: Any, server: LiveServer, shot: Any) -> None:
     await page.get_by_role("tab", name="Accounts and roles").click()
     await doc_shot(shot, page, "admin")
     assert not pages.errors, pages.errors
+
+
+async def test_widget_embeds_on_another_page(server: LiveServer, shot: Any) -> None:
+    from playwright.async_api import async_playwright
+
+    from tests.web.conftest import CHROMIUM
+
+    host = f'<!doctype html><title>Acme</title><h1>Acme shop</h1><script src="{server.url}/static/embed.js" defer></script>'
+    async with async_playwright() as p:
+        # The host page is "another site" served by the test itself; Chromium's local-network checks would
+        # block a public page from reaching the loopback test server, so they are off for this browser only.
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,"
+            "PrivateNetworkAccessForNavigations,PrivateNetworkAccessForIframes"])
+        try:
+            page = await browser.new_page(viewport={"width": 1000, "height": 760})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            await page.route("http://shop.example/", lambda route: route.fulfill(status=200, content_type="text/html", body=host))
+            await page.goto("http://shop.example/")
+            button = page.get_by_role("button", name="Live help")
+            await button.click()
+            await expect(button).to_have_attribute("aria-expanded", "true")
+            frame = page.frame_locator("#livehelp-frame")
+            await expect(frame.locator("#start")).to_be_visible()
+            await frame.locator("#name").fill("Pat")
+            await frame.locator("#question").fill("Do you ship to Norway?")
+            await frame.locator("#start-submit").click()
+            await expect(frame.locator(".messages")).to_contain_text("Do you ship to Norway?")
+            await shot(page, "widget-embedded")
+            assert not errors, errors
+        finally:
+            await browser.close()
