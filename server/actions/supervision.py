@@ -215,7 +215,7 @@ async def take_over_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[
         actor = await load_actor(s, actor_id, now)
         case = await access_case(s, case_id)
         enforce(policy.can_take_over_case(actor, await facts_of(s, case)))
-        old_helper, old_trainee = case.helper_id, case.trainee_id
+        old_helper, old_trainee, old_monitor = case.helper_id, case.trainee_id, case.monitor_id
         if not await _update(s, case, [Case.status.in_(("active", "on_hold")), _is(Case.helper_id, old_helper),
                                        _is(Case.trainee_id, old_trainee)],
                              {"helper_id": actor_id, "trainee_id": None, "monitor_id": actor_id}):
@@ -238,6 +238,8 @@ async def take_over_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[
         for a in displaced:
             effects.append(alert(a, "takeover", case, f"{who[actor_id]} took this case over; you are observing it now.",
                                  by={"id": actor_id, "display_name": who[actor_id]}))
+        if old_monitor is not None and old_monitor != actor_id:
+            effects.append(alert(old_monitor, "supervision_ended", case, f"{who[actor_id]} took this case over."))
         view, updates = await _views(s, case, now)
     return view, effects + updates
 

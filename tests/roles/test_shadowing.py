@@ -46,6 +46,11 @@ async def test_shadow_gets_history_and_live_messages_including_whispers(server: 
     await bob.wait_for("message", lambda m: m["kind"] == "whisper" and m["body"] == "bob: watch how I refund")
     await bob.wait_for("message", lambda m: m["kind"] == "note" and m["body"] == "refund issued")
     await rita.wait_for("message", lambda m: m["body"] == "found it")
+    # live sensitive content: the requester and the assigned helper see it, the shadowing trainee does not
+    await send(rita, room_id, "my pin is 1234", sensitive=True)
+    await alice.wait_for("message", lambda m: m["sensitive"] and m["body"] == "my pin is 1234")
+    live_secret = await bob.wait_for("message", lambda m: m["sensitive"] and m["seq"] > secret[0]["seq"])
+    assert live_secret["body"] is None
 
     # a shadow cannot chat with the requester, but may whisper to the staff
     code = await bob.error("message.send", {"room_id": room_id, "body": "hi!", "client_id": "b1"})
