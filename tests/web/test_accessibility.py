@@ -65,7 +65,7 @@ async def test_staff_views_have_no_violations(pages: Any, server: LiveServer) ->
     assert not (found := await violations(monitor)), report(found)
 
     admin = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False, bypass_csp=True)
-    for tab in ("Accounts and roles", "Promotion", "Coverage", "Canned responses", "Reports"):
+    for tab in ("Accounts and roles", "Promotion", "Coverage", "Canned responses", "Reports", "Audit and erasure"):
         await admin.get_by_role("tab", name=tab).click()
         await admin.wait_for_timeout(200)
         assert not (found := await violations(admin)), f"{tab}: {report(found)}"

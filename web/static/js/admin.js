@@ -34,7 +34,10 @@ function selectTab(tab) {
     $(`#${t.getAttribute('aria-controls')}`).hidden = !on;
   }
   tab.focus();
-  const loaders = { 'tab-accounts': loadAccounts, 'tab-promotion': loadPromotion, 'tab-coverage': loadCoverage, 'tab-canned': loadCanned, 'tab-reports': loadReports };
+  const loaders = {
+    'tab-accounts': loadAccounts, 'tab-promotion': loadPromotion, 'tab-coverage': loadCoverage,
+    'tab-canned': loadCanned, 'tab-reports': loadReports, 'tab-audit': loadAudit,
+  };
   loaders[tab.id]?.();
   history.replaceState(null, '', `#${tab.id.slice(4)}`);
 }
@@ -293,6 +296,7 @@ async function onSaveCanned(e) {
 
 function renderValue(v) {
   if (v === null || v === undefined) return '';
+  if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(v)) return new Date(v).toLocaleString();
   if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ');
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}: ${typeof x === 'object' ? JSON.stringify(x) : x}`).join('; ');
   return String(v);
@@ -330,6 +334,50 @@ async function loadReports(e) {
   }
 }
 
+// ---- audit and erasure ------------------------------------------------------------------------
+
+async function loadAuditInto(path, key, boxId, statusId) {
+  try {
+    const data = await api.get(path, token());
+    const rows = (data[key] || []).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) && v.display_name ? v.display_name : v])));
+    $(boxId).replaceChildren(rows.length ? tableOf(rows) : el('p', { class: 'muted', text: 'Nothing recorded yet.' }));
+    status(statusId, '');
+  } catch (e) {
+    $(boxId).replaceChildren();
+    status(statusId, notReady(e), true);
+  }
+}
+
+async function loadAudit() {
+  await Promise.all([
+    loadAuditInto(`${A}/audit?limit=100`, 'entries', '#role-audit', '#role-audit-status'),
+    loadAuditInto('/api/retention/audit?limit=100', 'audit', '#retention-audit', '#retention-audit-status'),
+  ]);
+}
+
+async function onErase(e) {
+  e.preventDefault();
+  const raw = $('#erase-who').value.trim();
+  if (!raw) { status('#erase-status', 'Give an account id or a username.', true); return; }
+  const confirmed = await formDialog({
+    title: 'Erase this requester’s data?',
+    intro: `Everything ${raw} wrote or uploaded is erased for good. This cannot be undone.`,
+    fields: [{ name: 'confirm', label: 'Type ERASE to confirm', required: true }],
+    submitLabel: 'Erase',
+  });
+  if (!confirmed) return;
+  if (confirmed.confirm !== 'ERASE') { status('#erase-status', 'Not erased: the confirmation did not match.', true); return; }
+  try {
+    const who = /^\d+$/.test(raw) ? Number(raw) : raw;
+    const result = await api.post('/api/retention/erasures', { requester: who }, token());
+    status('#erase-status', `Erased: ${renderValue(result)}`);
+    e.target.reset();
+    await loadAudit();
+  } catch (err) {
+    status('#erase-status', notReady(err), true);
+  }
+}
+
 async function onReady(ctx) {
   state.ctx = ctx;
   bindTabs();
@@ -337,6 +385,7 @@ async function onReady(ctx) {
   $('#shift-form').addEventListener('submit', onAddShift);
   $('#canned-form').addEventListener('submit', onSaveCanned);
   $('#report-form').addEventListener('submit', loadReports);
+  $('#erase-form').addEventListener('submit', onErase);
   $('#week-prev').addEventListener('click', () => { state.weekStart.setDate(state.weekStart.getDate() - 7); loadCoverage(); });
   $('#week-next').addEventListener('click', () => { state.weekStart.setDate(state.weekStart.getDate() + 7); loadCoverage(); });
   const initial = $(`#tab-${location.hash.slice(1)}`) || $('#tab-accounts');
