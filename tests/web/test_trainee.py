@@ -65,5 +65,6 @@ async def test_trainee_shadows_is_blocked_then_supervised(pages: Any, server: Li
     await dialog.get_by_role("button", name="Vouch").click()
     await expect(dialog).to_have_count(0)
     await expect(trainee.locator("#alerts")).to_contain_text("Vouch")
+    await expect(trainee.locator("#my-record")).to_contain_text("Vouches: 1 of")
     await shot(monitor, "monitor-console-vouch")
     assert not pages.errors, pages.errors

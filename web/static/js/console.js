@@ -226,6 +226,53 @@ async function vouch(c, note) {
   await conn().call(EV.CASE_VOUCH, { case_id: c.id, trainee_id: trainee.id, note });
 }
 
+let queuesCache = null;
+
+async function transfer(c) {
+  if (!queuesCache) {
+    try {
+      const st = await api.get('/api/status');
+      queuesCache = (st.queues || []).map((q) => q.name);
+    } catch (_) { queuesCache = []; }
+  }
+  const options = queuesCache.length ? queuesCache : [c.queue || c.topic || 'general'];
+  const values = await formDialog({
+    title: `Transfer case #${c.id}`,
+    intro: 'The case goes back to a queue with its history; whoever claims it next takes over. The note stays with staff.',
+    fields: [
+      { name: 'queue', label: 'Queue', type: 'select', options, value: c.queue || options[0] },
+      { name: 'note', label: 'Note for the next person', type: 'textarea', required: true },
+    ],
+    submitLabel: 'Transfer',
+    onSubmit: async (v) => {
+      const ack = await conn().call(EV.CASE_TRANSFER, { case_id: c.id, queue: v.queue, note: v.note });
+      const updated = upsertCase(ack.case);
+      const pane = state.panes.get(`case:${c.id}`);
+      if (pane && updated) pane.setCase(updated);
+      renderLists();
+    },
+  });
+  if (values) state.ctx.announce(`Case ${c.id} transferred to ${values.queue}.`);
+}
+
+async function loadRecord() {
+  const box = $('#my-record');
+  if (!box || !trainedOnly()) return;
+  try {
+    const r = await api.get('/api/me/record', state.ctx.session.token);
+    const parts = [];
+    if (r.required !== undefined) parts.push(`Vouches: ${r.vouches} of ${r.required}`);
+    if (r.required_vouchers !== undefined) parts.push(`from ${r.distinct_vouchers} of ${r.required_vouchers} different people`);
+    const counts = Object.entries(r.record || {}).filter(([, v]) => typeof v === 'number' && v >= 0)
+      .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`);
+    box.replaceChildren(
+      el('p', { text: parts.join(', ') || 'No vouches yet.' }),
+      counts.length ? el('p', { class: 'muted', text: counts.join(' · ') }) : null,
+      el('p', { class: r.eligible ? 'notice' : 'muted', text: r.eligible ? 'You are eligible for promotion to helper: an admin can promote you.' : 'Helpers and monitors vouch for you after supervised cases.' }));
+    $('#record-section').hidden = false;
+  } catch (_) { /* no record route: leave the section hidden */ }
+}
+
 async function flag(c, note) {
   if (note === undefined) {
     const values = await formDialog({
@@ -510,6 +557,9 @@ class Pane {
     if (live && mayAct) buttons.push(btn('Resolve…', () => resolveCase(c.id)));
     const hasTrainee = c.trainee || (c.shadowers || []).some((s) => s && s.roles && s.roles.includes('trainee'));
     if (hasTrainee && hasRole(a, 'helper', 'monitor') && !(c.trainee && sameId(c.trainee.id, a.id))) buttons.push(btn('Vouch for trainee…', () => vouch(c)));
+    if (['active', 'on_hold'].includes(c.status) && (isMine(c) || hasRole(a, 'monitor')) && !trainedOnly()) {
+      buttons.push(btn('Transfer…', () => transfer(c)));
+    }
     if (live) buttons.push(btn('Flag for monitor…', () => flag(c), 'button-warn'));
     if (c.status !== 'queued') buttons.push(btn('Transcript', () => this.transcript()));
     this.toolbar.replaceChildren(...buttons);
@@ -797,7 +847,8 @@ async function onReady(ctx) {
       err.hidden = false;
     }
   });
-  await Promise.all([loadQueue(), loadCases(), loadRooms(), loadCanned()]);
+  ctx.onAlert = (a) => { if (['vouch', 'promotion_eligible', 'promoted'].includes(a.kind)) loadRecord(); };
+  await Promise.all([loadQueue(), loadCases(), loadRooms(), loadCanned(), loadRecord()]);
   renderLists();
   await restorePanes();
   const hash = /^#case=(.+)$/.exec(location.hash);
