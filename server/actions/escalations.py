@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import false, null, select, true, update
@@ -29,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
+from roles.facts import Actor, CaseFacts
 from server import lifecycle
 from server.actions.cases import _transition, access_case, case_updated, case_view, facts_of, requester_view
 from server.actions.messages import system_emit
@@ -74,6 +76,18 @@ async def lock_case(s: AsyncSession, case_id: int, statuses: frozenset[str] | tu
     result = await s.execute(update(Case).where(Case.id == case_id, Case.status.in_(list(statuses)))
                              .values(status=Case.status).execution_options(synchronize_session=False))
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def authorized_case(s: AsyncSession, actor_id: int, case_id: Any, now: dt.datetime,
+                          can: Callable[[Actor, CaseFacts], policy.Decision]) -> tuple[Actor, Case, CaseFacts]:
+    """The actor, the case and its facts, or Forbidden unless `can(actor, facts)` allows (NotFound first)."""
+    actor = await load_actor(s, actor_id, now)
+    case = await access_case(s, case_id)
+    facts = await facts_of(s, case)
+    decision = can(actor, facts)
+    if not decision:
+        raise Forbidden(decision.reason)
+    return actor, case, facts
 
 
 async def post_note(s: AsyncSession, room_id: int, sender_id: int | None, body: str, now: dt.datetime,
@@ -270,12 +284,7 @@ async def escalate_case(deps: Deps, actor_id: int, case_id: Any, route_name: str
     now = deps.clock.now()
     pages: list[dict[str, Any]] = []
     async with deps.db.transaction() as s:
-        actor = await load_actor(s, actor_id, now)
-        case = await access_case(s, case_id)
-        facts = await facts_of(s, case)
-        decision = policy.can_escalate_case(actor, facts)
-        if not decision:
-            raise Forbidden(decision.reason)
+        _, case, _ = await authorized_case(s, actor_id, case_id, now, policy.can_escalate_case)
         if not await lock_case(s, case.id, lifecycle.sources("escalate")):
             raise Conflict(f"a case that is {case.status} cannot be escalated")
         # A newer hand-off replaces a question the requester has not answered yet.
@@ -403,12 +412,7 @@ async def confirm_handoff(deps: Deps, actor_id: int, case_id: Any, accept: bool)
     now = deps.clock.now()
     pages: list[dict[str, Any]] = []
     async with deps.db.transaction() as s:
-        actor = await load_actor(s, actor_id, now)
-        case = await access_case(s, case_id)
-        facts = await facts_of(s, case)
-        decision = policy.can_confirm_handoff(actor, facts)
-        if not decision:
-            raise Forbidden(decision.reason)
+        _, case, _ = await authorized_case(s, actor_id, case_id, now, policy.can_confirm_handoff)
         esc = (await s.execute(select(Escalation).where(Escalation.case_id == case.id, Escalation.status == PENDING)
                                .order_by(Escalation.id.desc()).limit(1))).scalar_one_or_none()
         if esc is None:

@@ -19,15 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles import policy
 from roles.facts import CaseFacts
 from server import lifecycle
-from server.actions.cases import access_case, case_updated, case_view, facts_of
-from server.actions.escalations import alert, display_name, lock_case, post_note
+from server.actions.cases import access_case, case_updated, case_view
+from server.actions.escalations import alert, authorized_case, display_name, lock_case, post_note
 from server.clock import iso
 from server.deps import Deps
-from server.errors import Conflict, Forbidden, Invalid
+from server.errors import Conflict, Invalid
 from server.message_writer import Written
 from server.notify import Effect
 from server.storage import audiences
-from server.storage.facts import load_actor
 from server.storage.models import Case
 from server.storage.models.escalation import CaseExpert
 
@@ -55,12 +54,7 @@ async def involve_expert(deps: Deps, actor_id: int, case_id: Any, team: str) -> 
                       field="team")
     now = deps.clock.now()
     async with deps.db.transaction() as s:
-        actor = await load_actor(s, actor_id, now)
-        case = await access_case(s, case_id)
-        facts = await facts_of(s, case)
-        decision = policy.can_escalate_case(actor, facts)
-        if not decision:
-            raise Forbidden(decision.reason)
+        _, case, _ = await authorized_case(s, actor_id, case_id, now, policy.can_escalate_case)
         if not await lock_case(s, case.id, lifecycle.OPEN):
             raise Conflict("this case is closed")
         dialect = postgresql if deps.db.dialect == "postgresql" else sqlite

@@ -18,22 +18,20 @@ from roles import policy
 from server import lifecycle
 from server.actions.cases import (
     _transition,
-    access_case,
     case_updated,
     case_view,
-    facts_of,
     queue_alert,
     queue_alert_targets,
 )
-from server.actions.escalations import alert, display_name, post_note
+from server.actions.escalations import alert, authorized_case, display_name, post_note
 from server.actions.messages import system_emit
 from server.actions.queue import position_effects
 from server.actions.rooms import set_member_role, socket_rooms_for
 from server.clock import iso
 from server.deps import Deps
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound
 from server.notify import Effect, Join
-from server.storage.facts import load_actor, load_actors
+from server.storage.facts import load_actors
 from server.storage.messages import append_system_message
 from server.storage.models import Account, Case, RoomMember
 from server.storage.models.escalation import CANCELLED, PENDING, Escalation
@@ -59,12 +57,7 @@ async def transfer_case(deps: Deps, actor_id: int, case_id: Any, to_account_id: 
         raise Invalid(f"unknown queue {queue!r}; queues: {names}", field="queue")
     now = deps.clock.now()
     async with deps.db.transaction() as s:
-        actor = await load_actor(s, actor_id, now)
-        case = await access_case(s, case_id)
-        facts = await facts_of(s, case)
-        decision = policy.can_escalate_case(actor, facts)
-        if not decision:
-            raise Forbidden(decision.reason)
+        _, case, _ = await authorized_case(s, actor_id, case_id, now, policy.can_escalate_case)
         if case.status not in TRANSFERABLE:
             raise Conflict(f"a case that is {case.status} cannot be transferred")
         by = await display_name(s, actor_id)
