@@ -455,8 +455,6 @@ async def mark_responses(session: AsyncSession, written: list[Written], now: dt.
 
     Runs in the batch transaction, so a response is recorded exactly when its message is stored.
     """
-    from server.actions import experts
-
     for w in written:
         c = w.case
         if c is None or not c.is_open or w.duplicate:
@@ -472,6 +470,8 @@ async def mark_responses(session: AsyncSession, written: list[Written], now: dt.
                         target_met=_met_by(now))
                 .execution_options(synchronize_session=False))
         if c.expert_teams & w.sender_teams:
+            from server.actions import experts  # experts imports this module
+
             await experts.mark_responded(session, c, w, now)
 
 
