@@ -122,14 +122,15 @@ def _norm(text: str) -> str:
 
 
 def outcome(e: Escalation) -> str:
-    """met | missed | no_target | pending (target not reached yet, or waiting for the requester)."""
-    if e.target_met is True:
-        return "met"
-    if e.target_met is False:
-        return "missed"
-    if e.status == OPEN and e.target_at is not None:
-        return "pending"
-    return "no_target" if e.status in (OPEN, RESOLVED) else "pending"
+    """met | missed | no_target | pending (no response yet, or waiting for the requester) | not_escalated
+    (the requester declined, or the question lapsed)."""
+    if e.target_met is not None:
+        return "met" if e.target_met else "missed"
+    if e.status in (DECLINED, CANCELLED):
+        return "not_escalated"
+    if e.status in (OPEN, RESOLVED) and e.target_at is None:
+        return "no_target"
+    return "pending"
 
 
 async def escalation_views(s: AsyncSession, rows: list[Escalation]) -> list[dict[str, Any]]:

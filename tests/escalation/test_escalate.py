@@ -299,7 +299,7 @@ async def test_admissions_asks_the_requester_first(server: LiveServer) -> None:
     await rita.wait_for("message", lambda m: (m.get("meta") or {}).get("event") == "escalated")
     card = await adam.wait_for("message", lambda m: (m.get("meta") or {}).get("event") == "escalation")
     assert card["meta"]["note"] == "Pricing question"
-    statuses = [e["status"] for e in (await alice.ok("case.escalations", {"case_id": case["id"]}))["escalations"]]
-    assert statuses == ["declined", "open"]
+    history = (await alice.ok("case.escalations", {"case_id": case["id"]}))["escalations"]
+    assert [(e["status"], e["outcome"]) for e in history] == [("declined", "not_escalated"), ("open", "pending")]
     await rita.settle()
     assert not [m for m in rita.received("message") if "Pricing question" in (m["body"] or "")]
