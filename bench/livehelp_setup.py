@@ -78,6 +78,7 @@ class LivehelpTarget:
         self.database_url = database_url
         self.config = config
         self.usernames: list[str] = []
+        self.notes = SetupNotes()
 
     # -- before the server starts ---------------------------------------------------
     def before_start(self, tmpdir: Path, n_rooms: int) -> None:
@@ -100,13 +101,15 @@ class LivehelpTarget:
     # -- once it answers /api/health ------------------------------------------------
     async def prepare(self, base_url: str, n_rooms: int) -> list[RoomSpec]:
         async with aiohttp.ClientSession() as http:
-            tokens = await login_all(http, base_url, self.usernames)
+            tokens = await login_all(http, base_url, self.usernames, self.notes)
             sem = asyncio.Semaphore(20)
 
             async def make_room(i: int) -> RoomSpec:
                 members = tokens[3 * i : 3 * i + 3]
                 async with sem:
-                    room_id = await create_and_join(http, base_url, f"#bench-{self.run_id}-{i}", members)
+                    room_id = await create_and_join(
+                        http, base_url, f"#bench-{self.run_id}-{i}", members, self.notes
+                    )
                 return RoomSpec(room_id, {"token": members[0]}, [{"token": t} for t in members[1:]])
 
             return list(await asyncio.gather(*(make_room(i) for i in range(n_rooms))))
@@ -192,44 +195,75 @@ def _create_accounts_main(argv: list[str]) -> int:
     return 0
 
 
-async def login_all(http: aiohttp.ClientSession, base_url: str, usernames: list[str]) -> list[str]:
-    sem = asyncio.Semaphore(20)
+class SetupNotes:
+    """Retries the setup needed: the server answering 503/429 during setup is worth reporting."""
+
+    def __init__(self) -> None:
+        self.retries = 0
+        self.reasons: list[str] = []
+
+    def retry(self, reason: str) -> None:
+        self.retries += 1
+        if len(self.reasons) < 5:
+            self.reasons.append(reason[:300])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"setup_retries": self.retries, "setup_retry_reasons": self.reasons}
+
+
+RETRIES = 5
+
+
+async def login_all(
+    http: aiohttp.ClientSession, base_url: str, usernames: list[str], notes: SetupNotes
+) -> list[str]:
+    sem = asyncio.Semaphore(8)
 
     async def login(username: str) -> str:
-        async with (
-            sem,
-            http.post(base_url + "/api/session", json={"username": username, "password": PASSWORD}) as resp,
-        ):
-            body: Any = await resp.json()
-            if resp.status != 200:
-                raise RuntimeError(f"login {username}: HTTP {resp.status} {body}")
-            return str(body["token"])
+        for attempt in range(RETRIES):
+            async with (
+                sem,
+                http.post(
+                    base_url + "/api/session", json={"username": username, "password": PASSWORD}
+                ) as resp,
+            ):
+                body: Any = await resp.json()
+                if resp.status == 200:
+                    return str(body["token"])
+                if resp.status not in (429, 503) or attempt == RETRIES - 1:
+                    raise RuntimeError(f"login {username}: HTTP {resp.status} {body}")
+                notes.retry(f"login: HTTP {resp.status} {body}")
+            await asyncio.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
 
     return list(await asyncio.gather(*(login(u) for u in usernames)))
 
 
-async def create_and_join(http: aiohttp.ClientSession, base_url: str, name: str, tokens: list[str]) -> Any:
+async def create_and_join(
+    http: aiohttp.ClientSession, base_url: str, name: str, tokens: list[str], notes: SetupNotes
+) -> Any:
     """First member creates the team room, the others join; returns the room id."""
     clients = [SioClient(http, base_url, {"token": t}) for t in tokens]
     try:
         for c in clients:
             await c.connect()
-        created = await clients[0].call("room.create", {"name": name})
-        if not (isinstance(created, dict) and created.get("ok")):
-            raise RuntimeError(f"room.create {name}: {created}")
+        created = await _call_retrying(clients[0], "room.create", {"name": name}, notes)
         room_id = created["room"]["id"]
         for c in clients[1:]:
-            joined = await c.call("room.join", {"room_id": room_id})
-            if not (isinstance(joined, dict) and joined.get("ok")):
-                raise RuntimeError(f"room.join {name}: {joined}")
+            await _call_retrying(c, "room.join", {"room_id": room_id}, notes)
         return room_id
     finally:
         await asyncio.gather(*(c.close() for c in clients))
 
 
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["create-accounts"]:
-        sys.exit(_create_accounts_main(sys.argv[2:]))
-    sys.exit(
-        "usage: python -m bench.livehelp_setup create-accounts [--role R] [--config C] [--database-url U]"
-    )
+async def _call_retrying(client: SioClient, event: str, data: dict[str, Any], notes: SetupNotes) -> Any:
+    for attempt in range(RETRIES):
+        answer = await client.call(event, data, timeout=30)
+        if isinstance(answer, dict) and answer.get("ok"):
+            return answer
+        code = (answer.get("error") or {}).get("code") if isinstance(answer, dict) else None
+        if code not in ("unavailable", "rate_limited") or attempt == RETRIES - 1:
+            raise RuntimeError(f"{event} {data}: {answer}")
+        notes.retry(f"{event}: {answer}")
+        await asyncio.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")

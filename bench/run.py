@@ -271,6 +271,9 @@ class Run:
             assert self.proc is not None
             specs = asyncio.run(self.target.prepare(base, self.n_rooms))
             out["setup_seconds"] = round(time.perf_counter() - started, 1)
+            notes = getattr(self.target, "notes", None)
+            if notes is not None:
+                out.update(notes.as_dict())
             time.sleep(1)
             rss_before = procstat.rss_bytes(self.proc.pid)
             conn_info = self.start_workers(base, specs)
@@ -476,7 +479,7 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
             for k, v in p.items()
             if k in ("duplicates", "unexpected", "seq_gaps", "disconnects", "timeouts", "skipped") and v
         }
-        for k in ("unexpected_disconnects", "bad_frames", "server_log_errors"):
+        for k in ("unexpected_disconnects", "bad_frames", "server_log_errors", "setup_retries"):
             if res.get(k):
                 problems[k] = res[k]
         if problems or res["phases"]["paced"]["errors"] or res["phases"]["saturate"]["errors"]:
