@@ -137,6 +137,8 @@ def create_accounts(common: list[str], usernames: list[str], tmpdir: Path) -> No
             bulk, check=False, cwd=REPO, stdin=stdin, capture_output=True, text=True, timeout=900
         )
     if done.returncode == 0:
+        if "create-many" not in help_text and f"created {len(usernames)} accounts" not in done.stdout:
+            raise RuntimeError(f"create-accounts did not report {len(usernames)} accounts: {done.stdout!r}")
         return
     if "create-many" in help_text or "ImportError" not in done.stderr:
         raise RuntimeError(f"{' '.join(bulk[1:4])} failed: {done.stderr.strip()[-500:]}")
@@ -267,3 +269,11 @@ async def _call_retrying(client: SioClient, event: str, data: dict[str, Any], no
         notes.retry(f"{event}: {answer}")
         await asyncio.sleep(0.5 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["create-accounts"]:
+        sys.exit(_create_accounts_main(sys.argv[2:]))
+    sys.exit(
+        "usage: python -m bench.livehelp_setup create-accounts [--role R] [--config C] [--database-url U]"
+    )
