@@ -68,4 +68,14 @@ async def test_escalation_from_dialog_reaches_team_room(pages: Any, server: Live
     # The requester is told it moved on, and never sees the note.
     await expect(rita.locator("#case-status")).to_contain_text("specialist team")
     await expect(rita.locator(".messages")).not_to_contain_text(NOTE)
+    if route.get("holding_reply"):
+        await expect(rita.locator(".messages")).to_contain_text(route["holding_reply"])
+
+    # The team opens the case from the card and answers the requester there.
+    await team_pane.get_by_role("button", name=f"Open case #{case_id}").click()
+    case_pane = teammate.locator(f'.pane-case[data-case-id="{case_id}"]')
+    await expect(case_pane.locator(".messages")).to_contain_text("Someone else logged into my account!")
+    await case_pane.locator("textarea").fill("Security team here: we locked the account and will reset it.")
+    await case_pane.locator("textarea").press("Enter")
+    await expect(rita.locator(".messages")).to_contain_text("Security team here")
     assert not pages.errors, pages.errors

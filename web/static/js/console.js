@@ -9,7 +9,7 @@ import { MessageLog } from './messages.js';
 import { Outbox } from './outbox.js';
 import { beep, notify, TitleCounter } from './alerts.js';
 import { startStaffPage, hasRole } from './staff.js';
-import { escalateDialog, formDialog } from './dialogs.js';
+import { escalateDialog, formDialog, loadRoutes } from './dialogs.js';
 import { parse, COMMANDS, cannedMatches } from './commands.js';
 
 const LIVE = ['queued', 'active', 'on_hold', 'escalated'];
@@ -224,6 +224,13 @@ async function vouch(c, note) {
     return;
   }
   await conn().call(EV.CASE_VOUCH, { case_id: c.id, trainee_id: trainee.id, note });
+}
+
+async function loadRoutesList() {
+  try {
+    const data = await loadRoutes(conn());
+    state.routes = data.routes;
+  } catch (_) { state.routes = null; }
 }
 
 let queuesCache = null;
@@ -453,7 +460,14 @@ class Pane {
 
   error(e) {
     this.errorNode.textContent = e ? errorText(e) : '';
+    this.errorNode.className = 'error';
     this.errorNode.hidden = !e;
+  }
+
+  info(text) {
+    this.errorNode.textContent = text;
+    this.errorNode.className = 'notice';
+    this.errorNode.hidden = !text;
   }
 
   close() {
@@ -469,6 +483,13 @@ class Pane {
   async load({ shadow }) {
     this.error(null);
     try {
+      if (this.type === 'case' && shadow && this.maySitIn()) {
+        // An escalation team member (or an expert asked in) joins the case room and can chat there.
+        try {
+          await conn().call(EV.ROOM_JOIN, { room_id: this.roomId });
+          shadow = false;
+        } catch (_) { /* not for us: shadow instead */ }
+      }
       if (this.type === 'case' && shadow) {
         const ack = await conn().call(EV.CASE_SHADOW, { case_id: this.caseObj.id });
         this.shadowing = true;
@@ -492,6 +513,18 @@ class Pane {
       this.error(e);
     }
     this.renderHeader();
+  }
+
+  /** Whether the caller's teams make them a participant (not a shadow) of this escalated case. */
+  maySitIn() {
+    const c = this.caseObj;
+    const teams = me().teams || [];
+    if (!teams.length) return false;
+    const expertTeams = (c.experts || []).map((x) => (typeof x === 'string' ? x : x.team));
+    if (expertTeams.some((t) => teams.includes(t))) return true;
+    if (c.status !== 'escalated') return false;
+    const route = c.route && state.routes ? state.routes.find((r) => r.name === c.route) : null;
+    return route ? teams.includes(route.team) : true;
   }
 
   setCase(c) {
@@ -820,6 +853,14 @@ async function onReady(ctx) {
   c.on(EV.CASE_UPDATED, onCaseUpdated);
   c.on(EV.MESSAGE, onMessage);
   c.on(EV.MONITOR_CASE, onCaseUpdated);
+  c.on(EV.MESSAGE_UPDATED, (m) => { const p = m && paneForRoom(m.room_id); if (p) p.log.add(m); });
+  c.on(EV.NOTICE, (n) => {
+    if (!n || !n.message) return;
+    const p = paneForRoom(n.room_id);
+    if (p) p.info(n.message);
+    else ctx.alerts.push({ title: 'Notice', text: n.message, kind: 'info' });
+    ctx.announce(n.message);
+  });
   c.onReconnect(async () => {
     await loadQueue();
     renderLists();
@@ -848,7 +889,7 @@ async function onReady(ctx) {
     }
   });
   ctx.onAlert = (a) => { if (['vouch', 'promotion_eligible', 'promoted'].includes(a.kind)) loadRecord(); };
-  await Promise.all([loadQueue(), loadCases(), loadRooms(), loadCanned(), loadRecord()]);
+  await Promise.all([loadQueue(), loadCases(), loadRooms(), loadCanned(), loadRecord(), loadRoutesList()]);
   renderLists();
   await restorePanes();
   const hash = /^#case=(.+)$/.exec(location.hash);

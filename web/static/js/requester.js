@@ -25,6 +25,12 @@ function setConn(stateName, detail) {
   node.textContent = stateName === 'online' ? 'Connected' : (detail || 'Offline');
 }
 
+function showNotice(text) {
+  const node = $('#composer-notice');
+  node.textContent = text || '';
+  show(node, !!text);
+}
+
 function showError(id, err) {
   const node = $(id);
   node.textContent = err ? errorText(err) : '';
@@ -120,6 +126,12 @@ async function connect() {
         document.title = 'New message · Live help';
       }
     }
+  });
+  conn.on(EV.MESSAGE_UPDATED, (m) => {
+    if (state.log && m && state.session && m.room_id === state.session.room_id) state.log.add(m);
+  });
+  conn.on(EV.NOTICE, (n) => {
+    if (n && n.message) { showNotice(n.message); announce(n.message); }
   });
   conn.on(EV.CASE_UPDATED, (data) => {
     const c = data && (data.case || data);

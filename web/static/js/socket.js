@@ -46,6 +46,9 @@ export const EV = Object.freeze({
   QUEUE_POSITION: 'queue.position',
   ALERT: 'alert',
   MONITOR_CASE: 'monitor.case',
+  MESSAGE_UPDATED: 'message.updated',
+  NOTICE: 'notice',
+  ACCOUNT_UPDATED: 'account.updated',
 });
 
 export class SocketError extends Error {

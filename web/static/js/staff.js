@@ -1,7 +1,7 @@
 // What the staff pages (console, monitor, admin) share: sign-in, the header (who, duty toggle,
 // notifications, sign out, links by role), the connection and the alert stack.
 
-import { $, el, show, errorText, liveRegion } from './dom.js';
+import { $, el, show, errorText, liveRegion, duration } from './dom.js';
 import { loadSession, saveSession, staffLogin, api } from './api.js';
 import { Connection, EV } from './socket.js';
 import { AlertStack, ALERT_TEXT, notify, askNotificationPermission, notificationsSupported, unlockAudio } from './alerts.js';
@@ -90,6 +90,13 @@ export function startStaffPage({ requireRoles = null, onReady, title }) {
     show($('#app'), true);
     renderHeader();
     conn.on(EV.ALERT, (a) => showAlert(ctx, a));
+    conn.on(EV.ACCOUNT_UPDATED, (data) => {
+      const account = data && (data.account || data);
+      if (account && account.id !== undefined && String(account.id) === String(ctx.session.account.id)) {
+        ctx.setAccount(account);
+        ctx.alerts.push({ title: 'Your account changed', text: `Roles: ${(account.roles || []).join(', ') || 'none'}. Reload the page to see every tool that goes with them.`, kind: 'info', actions: [{ label: 'Reload', run: () => location.reload() }] });
+      }
+    });
     await onReady(ctx);
   };
 
@@ -155,8 +162,16 @@ export function startStaffPage({ requireRoles = null, onReady, title }) {
 /** Alerts (personal escalation, SLA breach, blocker, escalation...): a banner, a tone, a notification. */
 export function showAlert(ctx, a) {
   if (!a) return;
-  const [title, fallback, urgency] = ALERT_TEXT[a.kind] || ['Alert', 'Something needs attention.', 'warning'];
+  let [title, fallback, urgency] = ALERT_TEXT[a.kind] || ['Alert', 'Something needs attention.', 'warning'];
   const hasCase = a.case_id !== undefined && a.case_id !== null;
+  if (a.kind === 'sla_breach' && a.level === 'warning') {
+    title = 'Waiting too long';
+    urgency = 'warning';
+  }
+  if (a.kind === 'sla_breach' && !a.message && typeof a.waited_seconds === 'number') {
+    const goal = typeof a.threshold_seconds === 'number' ? ` (${a.level === 'goal' ? 'goal' : 'warning at'} ${duration(a.threshold_seconds)})` : '';
+    fallback = `A requester has waited ${duration(a.waited_seconds)} for a first answer${goal}.`;
+  }
   let text = a.message || a.note || fallback;
   if (hasCase && !/#\d/.test(text)) text = `Case #${a.case_id}: ${text}`;
   if (a.by && a.by.display_name && !text.includes(a.by.display_name)) text += ` (from ${a.by.display_name})`;
