@@ -51,6 +51,14 @@ async def test_requester_and_helper_chat(pages: Any, shot: Any) -> None:
     await rita.press("#body", "Enter")
     await expect(pane.locator(".messages")).to_contain_text("It is a LaserJet 4000.")
 
+    # A private message: the assigned helper reads it, marked private on both sides.
+    await rita.check("#private")
+    await rita.fill("#body", "My customer number is 88-1234")
+    await rita.press("#body", "Enter")
+    await expect(pane.locator(".msg-sensitive").filter(has_text="88-1234").locator(".badge-private")).to_be_visible()
+    await expect(rita.locator(".msg-sensitive").filter(has_text="88-1234")).to_be_visible()
+    await expect(rita.locator("#private")).not_to_be_checked()
+
     # A note too.
     await pane.locator("select.kind-select").select_option("note")
     await pane.locator("textarea").fill("Customer has an old model")

@@ -60,6 +60,13 @@ async def test_escalation_from_dialog_reaches_team_room(pages: Any, server: Live
     await expect(dialog).to_have_count(0)
     await expect(pane.locator(".chip-escalated")).to_be_visible()
 
+    # The escalation history is one click away.
+    await pane.get_by_role("button", name="Escalations").click()
+    history = helper.locator("dialog[open]")
+    await expect(history).to_contain_text(route["name"])
+    await expect(history).to_contain_text(NOTE)
+    await history.get_by_role("button", name="Close").click()
+
     # The team room hears of it.
     case_id = await pane.get_attribute("data-case-id")
     await expect(team_pane.locator(".messages")).to_contain_text(re.compile(f"{re.escape(NOTE)}|#{case_id}\\b|case {case_id}\\b", re.I))

@@ -594,6 +594,10 @@ class Pane {
       buttons.push(btn('Transfer…', () => transfer(c)));
     }
     if (live) buttons.push(btn('Flag for monitor…', () => flag(c), 'button-warn'));
+    if (['active', 'on_hold', 'escalated'].includes(c.status) && (isMine(c) || hasRole(a, 'monitor')) && !trainedOnly()) {
+      buttons.push(btn('Attach file…', () => this.attach()));
+    }
+    if (c.status !== 'queued' && !trainedOnly()) buttons.push(btn('Escalations', () => this.showEscalations()));
     if (c.status !== 'queued') buttons.push(btn('Transcript', () => this.transcript()));
     this.toolbar.replaceChildren(...buttons);
   }
@@ -649,6 +653,46 @@ class Pane {
       renderLists();
       state.ctx.announce(`Case ${this.caseObj.id} escalated.`);
     }
+  }
+
+  async attach() {
+    const input = el('input', { type: 'file', class: 'sr-only' });
+    document.body.append(input);
+    input.addEventListener('change', async () => {
+      const file = input.files[0];
+      input.remove();
+      if (!file) return;
+      const values = await formDialog({
+        title: `Send ${file.name}`,
+        fields: [{ name: 'sensitive', label: 'Private (only the requester, assigned staff and monitors)', type: 'checkbox', value: true }],
+        submitLabel: 'Send file',
+        onSubmit: async (v) => {
+          const form = new FormData();
+          form.append('sensitive', v.sensitive ? 'true' : 'false');
+          form.append('file', file, file.name);
+          const data = await api.upload(`/api/cases/${encodeURIComponent(this.caseObj.id)}/attachments`, form, state.ctx.session.token);
+          if (data.message) this.log.add(data.message);
+        },
+      });
+      if (values) state.ctx.announce(`Sent ${file.name}.`);
+    }, { once: true });
+    input.click();
+  }
+
+  async showEscalations() {
+    const ack = await conn().call(EV.CASE_ESCALATIONS, { case_id: this.caseObj.id });
+    const rows = ack.escalations || [];
+    const who = (p) => (p && p.display_name) || '';
+    await formDialog({
+      title: `Escalations of case #${this.caseObj.id}`,
+      extra: rows.length
+        ? el('ul', { class: 'escalation-list' }, ...rows.map((e) => el('li', {},
+          el('strong', { text: `${e.route} · ${e.priority}${e.category ? ` · ${e.category}` : ''} · ${e.status}` }),
+          el('div', { class: 'muted', text: `by ${who(e.escalated_by)}${e.target_at ? `, respond by ${new Date(e.target_at).toLocaleString()}` : ''}${e.outcome ? ` (${e.outcome.replace('_', ' ')})` : ''}` }),
+          e.note ? el('div', { text: e.note }) : null)))
+        : el('p', { class: 'muted', text: 'This case was never escalated.' }),
+      submitLabel: 'Close',
+    });
   }
 
   async transcript() {

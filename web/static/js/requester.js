@@ -300,6 +300,7 @@ function renderCaseStatus(before) {
   const closed = c.status === 'resolved' || c.status === 'abandoned';
   $('#body').disabled = closed;
   $('#send').disabled = closed;
+  $('#private').disabled = closed;
   $('#upload-submit').disabled = closed;
   $('#upload-file').disabled = closed;
   show($('#transcript'), c.status !== 'queued');
@@ -315,7 +316,9 @@ async function onSend(ev) {
   input.value = '';
   showError('#composer-error', null);
   try {
-    await state.outbox.send({ room_id: state.session.room_id, body }, state.log.list);
+    const sensitive = $('#private').checked;
+    await state.outbox.send({ room_id: state.session.room_id, body, sensitive }, state.log.list);
+    $('#private').checked = false;
   } catch (e) {
     showError('#composer-error', e);
   }
