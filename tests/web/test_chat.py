@@ -133,3 +133,29 @@ async def test_reload_resumes_the_case(pages: Any, server: LiveServer, shot: Any
     await rita.press("#body", "Enter")
     await helper_client.wait_for("message", lambda m: m.get("body") == "Back again")
     await shot(rita, "reload-resumed-requester")
+
+
+async def test_console_catches_up_after_network_loss(pages: Any, server: LiveServer) -> None:
+    helper = await pages.staff("alice_helper", ["helper"])
+    rita_client = await server.requester("Rita")
+    await rita_client.ok("help.request", {"topic": "general", "body": "Hello?"})
+    pane = await claim_first(helper)
+    case_id = int(await pane.get_attribute("data-case-id") or 0)
+    case = (await rita_client.ok("case.get", {"case_id": case_id}))["case"]
+
+    await helper.context.set_offline(True)
+    await expect(helper.locator("#conn-status")).not_to_have_text("Connected", timeout=20_000)
+    # Typed while offline: sent once the connection is back.
+    await pane.locator("textarea").fill("Sorry, my connection dropped")
+    await pane.locator("textarea").press("Enter")
+    for i in range(3):
+        await rita_client.ok("message.send", {"room_id": case["room_id"], "body": f"are you there {i}", "client_id": f"r{i}"})
+    await helper.context.set_offline(False)
+    await expect(helper.locator("#conn-status")).to_have_text("Connected", timeout=20_000)
+    await expect(pane.locator(".messages")).to_contain_text("are you there 2")
+    bodies = await pane.locator(".msg:not(.msg-pending) .msg-body").all_inner_texts()
+    assert [b for b in bodies if b.startswith("are you there")] == [f"are you there {i}" for i in range(3)]
+    await rita_client.wait_for("message", lambda m: m.get("body") == "Sorry, my connection dropped", timeout=20)
+    await expect(pane.locator(".msg-pending")).to_have_count(0)
+    assert bodies.count("Sorry, my connection dropped") <= 1
+    assert not pages.errors, pages.errors
