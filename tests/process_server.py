@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.support import PASSWORD, REPO
+from tests.support import PASSWORD, REPO, master_key_env
 
 
 def free_port() -> int:
@@ -34,7 +34,7 @@ def cli(args: list[str], config: Path, database_url: str, stdin: str | None = No
     return subprocess.run(
         [sys.executable, "-m", "server.cli", *args, "--config", str(config), "--database-url", database_url],
         input=stdin, capture_output=True, text=True, cwd=config.parent, timeout=60,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), **master_key_env(database_url)},
     )
 
 
@@ -62,7 +62,7 @@ class ProcessServer:
             [sys.executable, "-m", "server.cli", "serve", "--config", str(self.config), "--database-url",
              self.database_url, "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=self.config.parent, stdout=log_file, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(REPO), **self.env},
+            env={**os.environ, "PYTHONPATH": str(REPO), **master_key_env(self.database_url), **self.env},
             )
         async with aiohttp.ClientSession() as http:
             for _ in range(200):

@@ -32,8 +32,9 @@ _ids = itertools.count(1)
 
 def base_config_mapping() -> dict[str, Any]:
     raw = yaml.safe_load((REPO / "config.yaml").read_text()) or {}
+    # helpdesk.jobs_interval 0: the SLA/auto-close/abandon loop stays off; tests call its run_once themselves.
     return merge(raw, {"auth": {"scrypt_log_n": 4}, "server": {"ping_interval": 5, "ping_timeout": 5},
-                       "logging": {"level": "WARNING"}})
+                       "logging": {"level": "WARNING"}, "helpdesk": {"jobs_interval": 0}})
 
 
 def make_config(database_url: str, overrides: dict[str, Any] | None = None) -> Config:
@@ -59,6 +60,14 @@ def master_key_file_for_tests() -> str:
         os.close(fd)
         _MASTER_KEY_FILE.append(path)
     return _MASTER_KEY_FILE[0]
+
+
+def master_key_env(database_url: str) -> dict[str, str]:
+    """Environment for subprocess servers and commands: PostgreSQL has no key file beside the database,
+    so they get the tests' master key (as the in-process servers do through make_config)."""
+    if database_url.startswith("sqlite") or os.environ.get("LIVEHELP_MASTER_KEY"):
+        return {}
+    return {"LIVEHELP_MASTER_KEY": Path(master_key_file_for_tests()).read_text().strip()}
 
 
 class Client:
