@@ -367,3 +367,20 @@ async def test_secret_bytes_never_in_the_database_file(sqlite_only: None, server
     assert sealed not in data, "secure_delete zeroed the ciphertext's old cells"
     assert wrapped not in data, "and the wrapped data key's"
     assert b"thanks for the help" not in data, "guest transcript bodies too"
+
+
+async def test_the_server_runs_the_job_itself(start_server: Any, database_url: str) -> None:
+    """schedule.every > 0: the server's own task runs run_once (here at once: first_after 0) and stops
+    cleanly with the server. Other tests keep the schedule off and call run_once themselves."""
+    first = await start_server(make_config(database_url))
+    c = await resolved_case_with_secret(first)
+    first.clock.advance(days=31)
+    scheduled = await start_server(make_config(database_url, {"retention": {"schedule": {
+        "every": "1h", "first_after": 0}}}))
+    assert scheduled.deps is not None
+    for _ in range(100):  # the first run starts with the server; give it a moment to commit
+        if (await message_row(scheduled, c["secret"]["id"])).purged:
+            break
+        await asyncio.sleep(0.05)
+    assert (await message_row(scheduled, c["secret"]["id"])).purged
+    assert {r.actor_label for r in await audit_rows(scheduled)} == {"job"}
