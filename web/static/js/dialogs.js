@@ -148,7 +148,7 @@ export async function escalateDialog(conn, caseObj, prefill = {}) {
         el('label', { htmlFor: `${id}-check-${i}`, text }))));
       checklistBox.hidden = items.length === 0;
       const info = [];
-      if (r && r.description) info.push(r.description);
+      if (r && r.description) info.push(/[.!?]$/.test(r.description) ? r.description : `${r.description}.`);
       if (detail && detail.target_seconds) info.push(`Response target: ${Math.round(detail.target_seconds / 3600 * 10) / 10} h.`);
       if (detail && detail.pages_on_call) info.push('This priority pages the on-call staff at once.');
       if (r && r.confirm_first) info.push('The requester is asked to agree to the hand-off first.');
