@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -166,13 +166,16 @@ async def _count(s: AsyncSession, q: Any) -> int:
     return int((await s.execute(q)).scalar_one())
 
 
-async def _purge_messages(s: AsyncSession, room_id: int, dry_run: bool, *, only_sensitive: bool,
+async def _purge_messages(s: AsyncSession, room_id: int | None, dry_run: bool, *, only_sensitive: bool,
                           sender_id: int | None = None) -> int:
-    conds = [Message.room_id == room_id, Message.purged.is_(False)]
+    """Bodies of a room's messages (or, with sender_id, of one sender's anywhere): NULL, purged true."""
+    conds: list[Any] = [Message.purged.is_(False)]
+    if room_id is not None:
+        conds.append(Message.room_id == room_id)
+    if sender_id is not None:
+        conds.append(Message.sender_id == sender_id)
     if only_sensitive:
         conds.append(Message.sensitive.is_(True))
-    if sender_id is not None:
-        conds = [Message.sender_id == sender_id, Message.purged.is_(False)]
     if dry_run:
         return await _count(s, select(func.count()).select_from(Message).where(*conds))
     result = await s.execute(update(Message).where(*conds).values(body=None, body_sealed=None, purged=True)
@@ -278,14 +281,6 @@ async def purge_audit_detail(s: AsyncSession, cut: Cutoffs, now: dt.datetime, dr
 # --- erasure --------------------------------------------------------------------------------------
 
 
-@dataclass
-class ErasureReport:
-    account_id: int
-    cases: list[CaseReport] = field(default_factory=list)
-    messages_elsewhere: int = 0
-    account_anonymized: bool = False
-
-
 async def erase_case(s: AsyncSession, keyring: Keyring, case: Case, now: dt.datetime, actor: Actor,
                      purgers: list[CasePurger] | None = None) -> CaseReport:
     """Everything of one (closed) case's content, now: the whole transcript, uploads, summary, the key."""
@@ -310,4 +305,4 @@ async def erase_case(s: AsyncSession, keyring: Keyring, case: Case, now: dt.date
 
 async def erase_sent_elsewhere(s: AsyncSession, account_id: int) -> int:
     """Messages the requester sent outside their own case rooms (e.g. direct rooms)."""
-    return await _purge_messages(s, 0, False, only_sensitive=False, sender_id=account_id)
+    return await _purge_messages(s, None, False, only_sensitive=False, sender_id=account_id)
