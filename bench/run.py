@@ -285,6 +285,10 @@ class Run:
             out["rss_before_mb"] = round(rss_before / 2**20, 1)
             out["rss_connected_mb"] = round(rss_connected / 2**20, 1)
             out["rss_per_client_kb"] = round((rss_connected - rss_before) / clients / 1024, 1)
+            # what the connected but silent clients cost (heartbeats, background jobs)
+            cpu0 = procstat.cpu_seconds(self.proc.pid)
+            time.sleep(IDLE_SECONDS)
+            out["idle_cpu_pct"] = round(100 * (procstat.cpu_seconds(self.proc.pid) - cpu0) / IDLE_SECONDS, 1)
             per_sender = s.rate / len(specs)
 
             def params(name: str, mode: str, duration: float) -> PhaseParams:
@@ -340,6 +344,7 @@ class Run:
 
 
 ACK_GRACE = 10.0
+IDLE_SECONDS = 3.0
 
 
 def summarize(
