@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from server.config import DatabaseConfig
+from server.storage.sqlite_one_hop import one_hop_dbapi
 
 log = logging.getLogger("livehelp.db")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -49,6 +50,8 @@ def build_engine(cfg: DatabaseConfig) -> AsyncEngine:
         path = sqlite_path(cfg.url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        if url.get_driver_name() == "aiosqlite":
+            kwargs["module"] = one_hop_dbapi()  # one worker-thread hop per statement, not four
     else:
         kwargs.update(pool_size=cfg.pool_size, max_overflow=cfg.pool_size * 2, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)

@@ -71,5 +71,8 @@ async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     if not rows:
         return []
     table = Message.__table__
-    result = await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [r[0] for r in result.all()]
+    # (room_id, seq) is unique, so rows are matched back by it: an unordered RETURNING lets SQLAlchemy
+    # send one multi-row INSERT (an ordered one falls back to a statement per row on SQLite).
+    result = await session.execute(insert(table).returning(table.c.id, table.c.room_id, table.c.seq), rows)
+    ids = {(r.room_id, r.seq): r.id for r in result.all()}
+    return [ids[(row["room_id"], row["seq"])] for row in rows]
