@@ -35,6 +35,7 @@ from server import lifecycle
 from server.actions.cases import _transition, access_case, case_updated, case_view, facts_of, requester_view
 from server.actions.messages import system_emit
 from server.actions.rooms import add_member
+from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.config_sections.escalation import Priority, Route
 from server.deps import Deps
@@ -282,6 +283,7 @@ def check_request(deps: Deps, route_name: str, priority: str, checklist: list[st
 async def escalate_case(deps: Deps, actor_id: int, case_id: Any, route_name: str, note: str, priority: str,
                         checklist: list[str], category: str | None) -> tuple[dict[str, Any], list[Effect]]:
     route, prio, confirmed, category = check_request(deps, route_name, priority, checklist, category)
+    refuse_sensitive_text(deps, note, "the escalation note", field="note")  # it is posted in the team room
     now = deps.clock.now()
     pages: list[dict[str, Any]] = []
     async with deps.db.transaction() as s:
