@@ -50,6 +50,15 @@ async def test_sensitive_message_visible_to_requester_helper_monitor_only(server
     status, body = await server.get(f"/api/rooms/{room_id}/messages?after=0&limit=50", bob.token)
     assert status == 200 and [m["body"] for m in body["messages"] if m["id"] == sent["id"]] == [None]
 
+    # transcripts follow the same views: the shadowing trainee and helper get it hidden
+    for c, shown in ((rita, True), (alice, True), (carol, True), (bob, False), (dan, False)):
+        async with server.http.get(f"{server.url}/api/cases/{case['id']}/transcript",
+                                   headers={"Authorization": f"Bearer {c.token}"}) as r:
+            assert r.status == 200, c.name
+            text = await r.text()
+        assert (SECRET in text) is shown, c.name
+        assert shown or "[sensitive content hidden]" in text, c.name
+
     # stored sealed: no plaintext in the row
     assert server.deps is not None
     async with server.deps.db.read() as s:
