@@ -25,7 +25,7 @@ from server.deps import Deps
 from server.errors import Conflict, Invalid, NotFound
 from server.storage.facts import roles_and_teams
 from server.storage.models import Account, Case, Token
-from retention.job import keyring_of
+from retention.job import compact, keyring_of
 from retention.purge import CASE_PURGERS, CLOSED, Actor, CaseReport, audit_row, erase_case, erase_sent_elsewhere
 
 ERASED_NAME = "Erased requester"
@@ -115,4 +115,5 @@ async def erase_requester(deps: Deps, who: str | int, actor: Actor,
             s.add(audit_row(now, "erase", "account", None, 1, actor, subject_id=account_id,
                             detail={"cases": len(cases)}))
         await s.execute(delete(Token).where(Token.account_id == account_id))
+    await compact(deps)  # as after a purge: the freed bytes leave the SQLite files now, not at a later checkpoint
     return result

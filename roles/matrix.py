@@ -159,6 +159,25 @@ def _transition(action: str, check: Callable[[Actor, CaseFacts], policy.Decision
     return rule
 
 
+def _then(check: Callable[[Actor, CaseFacts], policy.Decision], statuses: frozenset[str],
+          why: Callable[[str], str]) -> Rule:
+    """Policy first, then the action's own state check (transfer, involve an expert)."""
+    def rule(st: State, persona: str) -> policy.Decision:
+        decision = check(st.actor(persona), st.case())
+        return policy.conflict(why(st.status)) if decision and st.status not in statuses else decision
+    return rule
+
+
+def _mark_sensitive(st: State, persona: str) -> policy.Decision:
+    """message.mark_sensitive on the requester's first message: a message the caller cannot read is
+    not_found (actions/sensitive.mark_sensitive), then the policy."""
+    actor, room = st.actor(persona), _room(st, persona)
+    if not policy.can_read_room(actor, room) or policy.message_view(
+            actor, room.membership, room.case, "chat", False) == "hidden":
+        return policy.Decision(False, "no such message", "not_found")
+    return policy.can_mark_sensitive(actor, st.case())
+
+
 def _room(st: State, persona: str) -> RoomFacts:
     return RoomFacts(id=1, kind="case", membership=st.membership(persona), case=st.case())
 
@@ -223,6 +242,25 @@ CASE_EVENTS: tuple[CaseEvent, ...] = (
               lambda st, p: policy.can_leave_room(st.actor(p), _room(st, p)), ("active_trainee",)),
     CaseEvent("case.get", "case.get", lambda st, p: policy.can_view_case(st.actor(p), st.case()),
               ("active_trainee",), mutates=False),
+    CaseEvent("queue.position", "queue.position",
+              lambda st, p: policy.can_see_queue_position(st.actor(p), st.case()), ("queued", "active_trainee"),
+              mutates=False),
+    CaseEvent("case.abandon", "case.abandon", _transition("abandon", policy.can_abandon_case),
+              ("queued", "active_helper")),
+    CaseEvent("case.escalate (route social)", "case.escalate", _transition("escalate", policy.can_escalate_case),
+              ("queued", "active_helper", "active_trainee", "on_hold_trainee", "resolved_trainee")),
+    CaseEvent("case.transfer (to a queue)", "case.transfer",
+              _then(policy.can_escalate_case, frozenset({"active", "on_hold"}),
+                    lambda status: f"a case that is {status} cannot be transferred"),
+              ("queued", "active_helper", "active_trainee", "resolved_trainee")),
+    CaseEvent("case.involve_expert", "case.involve_expert",
+              _then(policy.can_escalate_case, lifecycle.OPEN, lambda status: "this case is closed"),
+              ("active_helper", "active_trainee", "resolved_trainee"), mutates=False),
+    CaseEvent("case.flag", "case.flag",
+              lambda st, p: policy.can_flag_case(st.actor(p), st.case(), st.membership(p)),
+              ("active_trainee", "resolved_trainee"), mutates=False),
+    CaseEvent("message.mark_sensitive (the requester's first message)", "message.mark_sensitive", _mark_sensitive,
+              ("active_helper", "active_trainee", "resolved_trainee"), mutates=False),
 )
 
 
@@ -252,6 +290,14 @@ ROLE_EVENTS: tuple[RoleEvent, ...] = (
     RoleEvent("room.create", policy.can_create_room, event="room.create"),
     RoleEvent("duty.set", policy.can_go_on_duty, event="duty.set"),
     RoleEvent("monitor.overview", policy.can_view_overview, event="monitor.overview"),
+    RoleEvent("room.list", lambda actor: policy.ALLOW, event="room.list"),
+    RoleEvent("escalation.routes", policy.can_list_routes, event="escalation.routes"),
+    RoleEvent("canned.list", policy.can_use_canned, event="canned.list"),
+    RoleEvent("GET /api/retention/audit", policy.can_read_retention_audit, rest=("GET", "/api/retention/audit")),
+    RoleEvent("GET /api/admin/reports/escalations", policy.can_view_escalation_reports,
+              rest=("GET", "/api/admin/reports/escalations")),
+    RoleEvent("GET /api/admin/shifts", policy.can_manage_helpdesk, rest=("GET", "/api/admin/shifts")),
+    RoleEvent("GET /api/admin/canned", policy.can_manage_helpdesk, rest=("GET", "/api/admin/canned")),
     RoleEvent("GET /api/admin/accounts", policy.can_administer, rest=("GET", "/api/admin/accounts")),
     RoleEvent("GET /api/admin/trainees", policy.can_administer, rest=("GET", "/api/admin/trainees")),
     RoleEvent("GET /api/admin/audit", policy.can_administer, rest=("GET", "/api/admin/audit")),

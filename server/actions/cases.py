@@ -18,6 +18,7 @@ from server import lifecycle
 from server.actions.guard import enforce
 from server.actions.messages import system_emit
 from server.actions.rooms import set_member_role, socket_rooms_for
+from server.actions.sensitive import refuse_sensitive_text
 from server.deps import Deps
 from server.errors import Conflict, Forbidden, NotFound
 from server.notify import MONITORS, Effect, Emit, Join, account_room, room_staff_room
@@ -251,6 +252,8 @@ async def resume_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str
 
 async def resolve_case(deps: Deps, actor_id: int, case_id: Any, summary: str | None
                        ) -> tuple[dict[str, Any], list[Effect]]:
+    # The summary is shown to every staff member (trainees included) and kept past the sensitive purge.
+    refuse_sensitive_text(deps, summary, "the case summary", field="summary")
     now = deps.clock.now()
     return await _simple_transition(deps, actor_id, case_id, "resolve", "This case is resolved. Thank you!",
                                     {"closed_at": now, "summary": summary, "on_hold_since": None})

@@ -22,6 +22,7 @@ from roles import policy
 from roles.facts import STAFF_ROLES
 from server.actions.cases import access_case, facts_of
 from server.actions.escalations import alert, display_name, post_note
+from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.deps import Deps
 from server.errors import Forbidden
@@ -107,6 +108,7 @@ async def after_message(deps: Deps, w: Written) -> list[Effect]:
 async def flag_case(deps: Deps, actor_id: int, case_id: Any, note: str) -> tuple[dict[str, Any], list[Effect]]:
     """case.flag by hand: any staff in the case raises a personal escalation with a note."""
     cfg = deps.config.escalation.personal_escalation
+    refuse_sensitive_text(deps, note, "the flag note", field="note")  # it goes out in alerts
     now = deps.clock.now()
     async with deps.db.transaction() as s:
         actor = await load_actor(s, actor_id, now)

@@ -35,6 +35,7 @@ from server import lifecycle
 from server.actions.cases import _transition, access_case, case_updated, case_view, facts_of, requester_view
 from server.actions.messages import system_emit
 from server.actions.rooms import add_member
+from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.config_sections.escalation import Priority, Route
 from server.deps import Deps
@@ -282,6 +283,7 @@ def check_request(deps: Deps, route_name: str, priority: str, checklist: list[st
 async def escalate_case(deps: Deps, actor_id: int, case_id: Any, route_name: str, note: str, priority: str,
                         checklist: list[str], category: str | None) -> tuple[dict[str, Any], list[Effect]]:
     route, prio, confirmed, category = check_request(deps, route_name, priority, checklist, category)
+    refuse_sensitive_text(deps, note, "the escalation note", field="note")  # it is posted in the team room
     now = deps.clock.now()
     pages: list[dict[str, Any]] = []
     async with deps.db.transaction() as s:
@@ -567,3 +569,42 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
         log.info("escalation targets missed", extra={"count": len(done["breached"])})
     await send(deps, effects)
     return done
+
+
+# --- retention: this area's per-case free text ------------------------------------------------------
+
+TEAM_ROOM_CASE_EVENTS = frozenset({"escalation", "escalation_resolved", "sla_breach"})
+
+
+async def purge_case_text(s: AsyncSession, case_id: int, dry_run: bool) -> int:
+    """retention.case_purgers hook: when a case's whole transcript goes (guest transcripts, erasure), so do
+    the free text and names this area copied out of it: escalation notes, personal-escalation notes and
+    matched phrases, and the team-room messages about the case (the card quotes the note and names the
+    requester). Rows, seq and times stay; returns how many items were (or would be) cleared."""
+    from server.storage.models.escalation import CaseFlag
+
+    notes = [Escalation.case_id == case_id, Escalation.note != ""]
+    flags = [CaseFlag.case_id == case_id, (CaseFlag.note.is_not(None)) | (CaseFlag.matched.is_not(None))]
+    created = (await s.execute(select(Case.created_at).where(Case.id == case_id))).scalar_one_or_none()
+    team_msgs: list[Message] = []
+    if created is not None:
+        candidates = (await s.execute(select(Message).join(Room, Room.id == Message.room_id).where(
+            Room.kind == "team", Message.kind == "system", Message.purged.is_(False),
+            Message.meta.is_not(None), Message.created_at >= created))).scalars()
+        team_msgs = [m for m in candidates if isinstance(m.meta, dict) and m.meta.get("case_id") == case_id
+                     and m.meta.get("event") in TEAM_ROOM_CASE_EVENTS]
+    if dry_run:
+        n_notes = len((await s.execute(select(Escalation.id).where(*notes))).all())
+        n_flags = len((await s.execute(select(CaseFlag.id).where(*flags))).all())
+        return n_notes + n_flags + len(team_msgs)
+    n_notes = (await s.execute(update(Escalation).where(*notes).values(note="")
+                               .execution_options(synchronize_session=False))).rowcount  # type: ignore[attr-defined]
+    n_flags = (await s.execute(update(CaseFlag).where(*flags).values(note=None, matched=None)
+                               .execution_options(synchronize_session=False))).rowcount  # type: ignore[attr-defined]
+    for m in team_msgs:
+        assert isinstance(m.meta, dict)
+        keep = {k: m.meta[k] for k in ("event", "case_id", "escalation_id") if k in m.meta}
+        await s.execute(update(Message).where(Message.id == m.id)
+                        .values(body=None, body_sealed=None, purged=True, meta=keep)
+                        .execution_options(synchronize_session=False))
+    return int(n_notes) + int(n_flags) + len(team_msgs)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles import policy
 from roles.facts import Actor
 from server.actions.guard import enforce
+from server.actions.sensitive import refuse_sensitive_text
 from server.deps import Deps
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.notify import Effect, Emit, Join, room_room, room_staff_room
@@ -58,6 +59,7 @@ async def set_member_role(session: AsyncSession, room_id: int, account_id: int, 
 
 async def create_room(deps: Deps, actor_id: int, name: str, topic: str | None) -> tuple[dict[str, Any], list[Effect]]:
     name = normalize_room_name(name, deps.config.limits.room_name_max_chars)
+    refuse_sensitive_text(deps, topic, "the room topic", field="topic")
     now = deps.clock.now()
     try:
         async with deps.db.transaction() as s:

@@ -27,6 +27,7 @@ from server.actions.escalations import alert, authorized_case, display_name, pos
 from server.actions.messages import system_emit
 from server.actions.queue import position_effects
 from server.actions.rooms import set_member_role, socket_rooms_for
+from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.deps import Deps
 from server.errors import Conflict, Invalid, NotFound
@@ -55,6 +56,7 @@ async def transfer_case(deps: Deps, actor_id: int, case_id: Any, to_account_id: 
     if queue is not None and deps.config.helpdesk.queue(queue) is None:
         names = ", ".join(q.name for q in deps.config.helpdesk.queues)
         raise Invalid(f"unknown queue {queue!r}; queues: {names}", field="queue")
+    refuse_sensitive_text(deps, note, "the transfer note", field="note")  # it goes out in alerts
     now = deps.clock.now()
     async with deps.db.transaction() as s:
         _, case, _ = await authorized_case(s, actor_id, case_id, now, policy.can_escalate_case)

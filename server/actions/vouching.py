@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles import policy
 from roles.facts import VouchFacts
 from server.actions.guard import enforce
+from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.deps import Deps
 from server.errors import Conflict
@@ -43,6 +44,7 @@ async def vouch(deps: Deps, actor_id: int, case_id: Any, trainee_id: int, text: 
     """case.vouch -> {"vouch"}; conflict on a second vouch for the same trainee on the same case."""
     from server.actions.cases import access_case, facts_of
 
+    refuse_sensitive_text(deps, text, "the vouch note", field="note")  # admins read it, and it is kept
     now = deps.clock.now()
     cfg = deps.config.roles.promotion
     async with deps.db.transaction() as s:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from retention.purge import CASE_PURGERS
 from server.actions import distress, escalations, experts
 from server.api.common import NOTIFIER
 from server.config_reader import ConfigError
@@ -45,6 +46,8 @@ def wire(app: web.Application, deps: Deps) -> None:
     deps.after_message.append(experts.after_message)
     deps.after_message.append(distress.after_message)
     deps.on_case_transition.append(escalations.on_case_transition)
+    # When a case's whole transcript goes (guest cases, erasure), the notes and team-room cards go too.
+    deps.extras.setdefault(CASE_PURGERS, []).append(escalations.purge_case_text)
 
     async def escalation_ctx(app: web.Application) -> AsyncIterator[None]:
         # Runs after the database context (create_app appends it first): the schema is there.

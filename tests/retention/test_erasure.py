@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlalchemy import select
 
 from retention.job import keyring_of
@@ -106,3 +107,31 @@ async def test_erasure_refusals(server: LiveServer) -> None:
     assert status == 404
     status, body = await server.post("/api/retention/erasures", {"requester": ["x"]}, admin)
     assert status == 400
+
+
+async def test_erased_bytes_leave_the_sqlite_file(server: LiveServer, database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("reads the SQLite database file")
+    from tests.retention.helpers import file_bytes
+
+    alice = await server.staff("alice_helper", ["helper"], on_duty=True)
+    rita = await server.requester("Rita Q")
+    case, room_id = await open_case(rita, "my parcel PX-77120-KESTREL is lost")
+    await alice.ok("case.claim", {"case_id": case["id"]})
+    await send(rita, room_id, SECRET, "s", sensitive=True)
+    await send(rita, room_id, "ordinary words: my neighbour Kestrelwood took it", "p")
+    await alice.ok("case.resolve", {"case_id": case["id"]})
+    assert server.deps is not None
+    async with server.deps.db.read() as s:
+        sealed = (await s.execute(select(Message.body_sealed).where(Message.room_id == room_id,
+                                                                    Message.sensitive.is_(True)))).scalar_one()
+    data = file_bytes(server)
+    assert sealed in data and b"Kestrelwood" in data, "the test reads the right files"
+
+    await server.create_account("dave_admin", ["admin"])
+    admin = (await server.login("dave_admin"))["token"]
+    status, body = await server.post("/api/retention/erasures", {"requester": rita.account["id"]}, admin)  # type: ignore[attr-defined]
+    assert status == 200, body
+    data = file_bytes(server)  # no checkpoint by the test: the erasure compacts the files itself
+    assert b"Kestrelwood" not in data and b"PX-77120-KESTREL" not in data
+    assert sealed not in data and SECRET.encode() not in data

@@ -384,3 +384,48 @@ async def test_the_server_runs_the_job_itself(start_server: Any, database_url: s
         await asyncio.sleep(0.05)
     assert (await message_row(scheduled, c["secret"]["id"])).purged
     assert {r.actor_label for r in await audit_rows(scheduled)} == {"job"}
+
+
+async def test_guest_transcript_purge_takes_escalation_notes_and_team_room_cards(server: LiveServer) -> None:
+    """The escalation area copies case text out of the case room (the note on the team room's card, the
+    requester's name, a flag's note): when the guest transcript goes, that goes too, and is audited."""
+    from server.storage.models.escalation import CaseFlag, Escalation
+
+    rita, alice, case, room_id = await claimed_case(server)
+    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    await send(rita, room_id, "the parcel went to my old street", "p1")
+    await alice.ok("case.flag", {"case_id": case["id"], "kind": "personal_escalation",
+                                 "note": "Rita sounds very distressed about the parcel"})
+    note = "Rita's parcel went to the old street; the courier portal shows it returned"
+    await alice.ok("case.escalate", {"case_id": case["id"], "route": "social", "priority": "high", "note": note})
+    routes = {r["name"]: r for r in (await carol.ok("escalation.routes"))["routes"]}
+    team_room = routes["social"]["room_id"]
+    cards = [m for m in (await carol.ok("room.history", {"room_id": team_room}))["messages"]
+             if (m.get("meta") or {}).get("case_id") == case["id"]]
+    assert cards and note in cards[0]["body"]
+    await carol.ok("case.resolve", {"case_id": case["id"]})
+
+    server.clock.advance(days=29)  # type: ignore[union-attr]
+    assert (await run(server)).cases == []
+    server.clock.advance(days=1)  # type: ignore[union-attr]
+    dry = await run(server, dry_run=True)
+    [would] = dry.cases
+    [report] = (await run(server)).cases
+    assert report.other == would.other >= 4, "escalation note, flag note, the card, the resolution line"
+    assert server.deps is not None
+    async with server.deps.db.read() as s:
+        assert [e.note for e in (await s.execute(select(Escalation).where(Escalation.case_id == case["id"])))
+                .scalars()] == [""]
+        flags = list((await s.execute(select(CaseFlag).where(CaseFlag.case_id == case["id"]))).scalars())
+        assert flags and all(f.note is None and f.matched is None for f in flags)
+    history = (await carol.ok("room.history", {"room_id": team_room}))["messages"]
+    about = [m for m in history if (m.get("meta") or {}).get("case_id") == case["id"]]
+    assert len(about) == len(cards) + 1 and all(m["body"] is None and m["purged"] for m in about)
+    assert all(set(m["meta"]) <= {"event", "case_id", "escalation_id"} for m in about)
+    assert not [m for m in history if m["body"] and ("parcel" in m["body"] or "Rita" in m["body"])]
+    seqs = [m["seq"] for m in history]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    other = [r for r in await audit_rows(server) if r.data_class == "other_areas"]
+    assert [(r.case_id, r.items, r.action) for r in other] == [(case["id"], report.other, "purge")]
+    assert "parcel" not in repr(other[0].detail)
+    assert (await run(server)).cases == [], "idempotent"

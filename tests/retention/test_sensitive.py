@@ -4,6 +4,7 @@ staff marking a message sensitive, and never in team rooms or logs."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -48,6 +49,15 @@ async def test_sensitive_message_visible_to_requester_helper_monitor_only(server
     # REST history: the same views
     status, body = await server.get(f"/api/rooms/{room_id}/messages?after=0&limit=50", bob.token)
     assert status == 200 and [m["body"] for m in body["messages"] if m["id"] == sent["id"]] == [None]
+
+    # transcripts follow the same views: the shadowing trainee and helper get it hidden
+    for c, shown in ((rita, True), (alice, True), (carol, True), (bob, False), (dan, False)):
+        async with server.http.get(f"{server.url}/api/cases/{case['id']}/transcript",
+                                   headers={"Authorization": f"Bearer {c.token}"}) as r:
+            assert r.status == 200, c.name
+            text = await r.text()
+        assert (SECRET in text) is shown, c.name
+        assert shown or "[sensitive content hidden]" in text, c.name
 
     # stored sealed: no plaintext in the row
     assert server.deps is not None
@@ -196,3 +206,46 @@ async def test_first_message_of_a_help_request_is_sealed_too(server: LiveServer)
     async with server.deps.db.read() as s:
         row = (await s.execute(select(Message).where(Message.room_id == room_id, Message.seq == 1))).scalar_one()
     assert row.body is None and b"4111" not in (row.body_sealed or b"")
+
+
+CARD = "4111 1111 1111 1111"
+
+
+async def test_free_text_outside_the_case_room_refuses_sensitive_content(server: LiveServer) -> None:
+    """Escalation notes (posted on the team room's card), transfer and flag notes (sent in alerts), room
+    topics and case summaries (shown to every staff member, kept past the purge) are not sealed: a pattern
+    match there is refused with `invalid`, naming the kind of data and never the data, and nothing changes."""
+    rita, alice, case, room_id = await claimed_case(server)
+    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    routes = {r["name"]: r for r in (await alice.ok("escalation.routes"))["routes"]}
+    social_room = routes["social"]["room_id"]
+    before = (await carol.ok("room.history", {"room_id": social_room}))["messages"]
+    attempts: list[tuple[str, dict[str, Any], str]] = [
+        ("case.escalate", {"case_id": case["id"], "route": "social", "priority": "high",
+                           "note": f"customer card {CARD} was charged twice"}, "note"),
+        ("case.transfer", {"case_id": case["id"], "queue": "general", "note": f"her card is {CARD}"}, "note"),
+        ("case.flag", {"case_id": case["id"], "kind": "personal_escalation",
+                       "note": "she wrote to rita.q@example.org"}, "note"),
+        ("case.resolve", {"case_id": case["id"], "summary": f"refunded card {CARD}"}, "summary"),
+        ("room.create", {"name": "#refunds", "topic": f"refunds for {CARD}"}, "topic"),
+    ]
+    for event, payload, field in attempts:
+        answer = await alice.call(event, payload)
+        assert answer["ok"] is False and answer["error"]["code"] == "invalid", (event, answer)
+        message = answer["error"]["message"]
+        assert "looks like it contains" in message and "4111" not in message and "rita.q" not in message, event
+        assert answer["error"].get("details", {}).get("field", field) == field
+    # nothing changed: the case is still Alice's, no escalation, no team card, no room, no alert
+    status, body = await server.get(f"/api/cases/{case['id']}", carol.token)
+    assert status == 200 and body["case"]["status"] == "active" and body["case"]["helper"]["id"] == alice.account["id"]  # type: ignore[attr-defined]
+    assert body["case"]["summary"] is None
+    after = (await carol.ok("room.history", {"room_id": social_room}))["messages"]
+    assert after == before
+    assert "#refunds" not in {r["name"] for r in (await alice.ok("room.list"))["rooms"]}
+    history = (await alice.ok("room.history", {"room_id": room_id, "limit": 200}))["messages"]
+    assert not [m for m in history if m["body"] and ("4111" in m["body"] or "rita.q" in m["body"])]
+    await carol.settle()
+    assert not carol.received("alert")
+    # the same actions with ordinary words go through
+    await alice.ok("case.flag", {"case_id": case["id"], "kind": "personal_escalation", "note": "she sounds upset"})
+    await alice.ok("case.resolve", {"case_id": case["id"], "summary": "refunded the double charge"})

@@ -42,6 +42,7 @@ class World:
         self.requester: Client | None = None
         self.case: dict[str, Any] | None = None
         self.room_id = 0
+        self.first_message_id = 0
 
     async def start(self) -> None:
         for p in matrix.CASE_PERSONAS:
@@ -60,6 +61,8 @@ class World:
         self.requester = await self.server.requester("Rita")
         answer = await self.requester.ok("help.request", {"topic": "general", "body": "help me please"})
         self.case, self.room_id = answer["case"], answer["room"]["id"]
+        history = (await self.requester.ok("room.history", {"room_id": self.room_id}))["messages"]
+        self.first_message_id = history[0]["id"]
         for event, who in self.state.recipe:
             await self.people[who].ok(event, {"case_id": self.case["id"]})
 
@@ -75,6 +78,16 @@ class World:
             return {"room_id": self.room_id}
         if ev.event == "case.vouch":
             return {"case_id": self.case["id"], "trainee_id": self.id_of("trainee_case")}
+        if ev.event == "message.mark_sensitive":
+            return {"message_id": self.first_message_id}
+        if ev.event == "case.escalate":
+            return {"case_id": self.case["id"], "route": "social", "priority": "high", "note": "matrix hand-off"}
+        if ev.event == "case.transfer":
+            return {"case_id": self.case["id"], "queue": "general", "note": "matrix transfer"}
+        if ev.event == "case.involve_expert":
+            return {"case_id": self.case["id"], "team": "experts:frontend"}
+        if ev.event == "case.flag":
+            return {"case_id": self.case["id"], "kind": "personal_escalation", "note": "matrix flag"}
         return {"case_id": self.case["id"]}
 
 

@@ -51,6 +51,10 @@ async def test_vouch_rules_duplicates_and_distinct_vouchers(server: LiveServer) 
                                  "distinct_vouchers_required": 2, "eligible": False}
     await bob.wait_for("alert", lambda a: a["kind"] == "vouch" and a["vouch"]["voucher"]["id"] == me(carol))
     assert await carol.error("case.vouch", v) == "conflict", "once per case per voucher"
+    # a note matching a sensitive pattern is refused (invalid, the data not echoed) and nothing is stored
+    answer = await alice.call("case.vouch", {**v, "note": "he kept rita.q@example.org calm"})
+    assert answer["ok"] is False and answer["error"]["code"] == "invalid"
+    assert "e-mail address" in answer["error"]["message"] and "rita.q" not in answer["error"]["message"]
     await alice.ok("case.vouch", v)  # alice shadowed the case: she worked it with bob
     assert await hank.error("case.vouch", v) == "forbidden", "hank was not in the case"
     assert await tina.error("case.vouch", v) == "forbidden", "trainees do not vouch"
