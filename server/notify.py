@@ -41,6 +41,8 @@ class Emit:
     event: str
     data: Any
     to: tuple[str, ...]
+    # The socket that caused it and already has the data in its ack (a sent message): not sent again.
+    skip_sid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,6 @@ class Notifier:
                             else:
                                 await self.sio.enter_room(sid, r)
                 elif effect.to:
-                    await self.sio.emit(effect.event, effect.data, to=list(effect.to))
+                    await self.sio.emit(effect.event, effect.data, to=list(effect.to), skip_sid=effect.skip_sid)
             except Exception:  # a failed emit must never undo or hide a committed change
                 log.exception("emit failed", extra={"event": getattr(effect, "event", "join")})

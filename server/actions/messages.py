@@ -27,8 +27,10 @@ from server.views import message_dict, sender_dict
 
 
 async def send_message(deps: Deps, actor_id: int, room_id: int, body: str, client_id: str, kind: str = "chat",
-                       sensitive: bool = False, meta: dict[str, Any] | None = None
+                       sensitive: bool = False, meta: dict[str, Any] | None = None, origin_sid: str | None = None
                        ) -> tuple[dict[str, Any], list[Effect]]:
+    """Store and fan out one message. `origin_sid`, the sending socket, gets the message in its ack
+    and not again as a `message` event (the sender's other sockets do get the event)."""
     if kind not in policy.MESSAGE_KINDS:
         raise Invalid(f"'kind' must be one of {', '.join(policy.MESSAGE_KINDS)}", field="kind")
     # Configured patterns (e-mail, card number ...) seal a message before it is stored (retention area).
@@ -40,7 +42,7 @@ async def send_message(deps: Deps, actor_id: int, room_id: int, body: str, clien
     view = message_dict(written.message, sender, body=written.plaintext)
     if written.duplicate:
         return view, []
-    effects = await fan_out(deps, written, view)
+    effects = await fan_out(deps, written, view, origin_sid)
     if auto:
         effects.append(sensitive_actions.kept_private_notice(written, auto))
     for hook in deps.after_message:
@@ -48,11 +50,11 @@ async def send_message(deps: Deps, actor_id: int, room_id: int, body: str, clien
     return view, effects
 
 
-async def fan_out(deps: Deps, written: Written, view: dict[str, Any]) -> list[Effect]:
+async def fan_out(deps: Deps, written: Written, view: dict[str, Any], skip_sid: str | None = None) -> list[Effect]:
     msg = written.message
     if not msg.sensitive:
         to = room_staff_room(msg.room_id) if msg.kind in policy.STAFF_ONLY_KINDS else room_room(msg.room_id)
-        return [Emit("message", view, (to,))]
+        return [Emit("message", view, (to,), skip_sid)]
     redacted = dict(view, body=None)
     async with deps.db.read() as s:
         member_ids = [r[0] for r in (await s.execute(
@@ -68,9 +70,9 @@ async def fan_out(deps: Deps, written: Written, view: dict[str, Any]) -> list[Ef
             redacted_to.append(account_room(a.id))
     effects: list[Effect] = []
     if full_to:
-        effects.append(Emit("message", view, tuple(full_to)))
+        effects.append(Emit("message", view, tuple(full_to), skip_sid))
     if redacted_to:
-        effects.append(Emit("message", redacted, tuple(redacted_to)))
+        effects.append(Emit("message", redacted, tuple(redacted_to), skip_sid))
     return effects
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case as sql_case
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.models import Message, Room
@@ -22,20 +21,31 @@ async def allocate_seqs(session: AsyncSession, room_id: int, count: int) -> int:
 
 
 async def allocate_seqs_many(session: AsyncSession, counts: dict[int, int]) -> dict[int, int]:
-    """allocate_seqs for several rooms in one statement (the group-commit path); room id -> first seq."""
+    """allocate_seqs for several rooms (the group-commit path); room id -> first seq.
+
+    One room: a single UPDATE ... RETURNING. Several: read the rooms' last_seq (FOR UPDATE: PostgreSQL
+    locks the rows until commit), then one executemany UPDATE. Both statements are the same text for any
+    number of rooms, so SQLAlchemy compiles them once (a CASE over the batch's rooms was a new statement,
+    compiled anew, for nearly every batch). Where nothing locks the rows (SQLite before the write lock
+    is taken), a concurrent writer that read the same last_seq would store the same (room_id, seq): the
+    unique constraint refuses one of the two transactions, which the message writer retries.
+    """
     if not counts:
         return {}
     rooms = Room.__table__
     if len(counts) == 1:
         (rid, n), = counts.items()
-        bump: Any = rooms.c.last_seq + n
-    else:
-        bump = rooms.c.last_seq + sql_case(counts, value=rooms.c.id, else_=0)
-    result = await session.execute(
-        update(rooms).where(rooms.c.id.in_(list(counts))).values(last_seq=bump)
-        .returning(rooms.c.id, rooms.c.last_seq)
-    )
-    return {rid: int(last) - counts[rid] + 1 for rid, last in result.all()}
+        result = await session.execute(
+            update(rooms).where(rooms.c.id == rid).values(last_seq=rooms.c.last_seq + n)
+            .returning(rooms.c.id, rooms.c.last_seq))
+        return {r_id: int(last) - n + 1 for r_id, last in result.all()}
+    current = {rid: int(last) for rid, last in (await session.execute(
+        select(rooms.c.id, rooms.c.last_seq).where(rooms.c.id.in_(list(counts))).with_for_update())).all()}
+    if current:
+        await session.execute(
+            update(rooms).where(rooms.c.id == bindparam("room_id")).values(last_seq=bindparam("new_last")),
+            [{"room_id": rid, "new_last": last + counts[rid]} for rid, last in current.items()])
+    return {rid: last + 1 for rid, last in current.items()}
 
 
 async def append_system_message(

