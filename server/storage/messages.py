@@ -35,14 +35,16 @@ async def allocate_seqs_many(session: AsyncSession, counts: dict[int, int]) -> d
     rooms = Room.__table__
     if len(counts) == 1:
         (rid, n), = counts.items()
-        result = await session.execute(
+        conn = await session.connection()  # Core straight on the connection: no ORM layer on this path
+        result = await conn.execute(
             update(rooms).where(rooms.c.id == rid).values(last_seq=rooms.c.last_seq + n)
             .returning(rooms.c.id, rooms.c.last_seq))
         return {r_id: int(last) - n + 1 for r_id, last in result.all()}
-    current = {rid: int(last) for rid, last in (await session.execute(
+    conn = await session.connection()
+    current = {rid: int(last) for rid, last in (await conn.execute(
         select(rooms.c.id, rooms.c.last_seq).where(rooms.c.id.in_(list(counts))).with_for_update())).all()}
     if current:
-        await session.execute(
+        await conn.execute(
             update(rooms).where(rooms.c.id == bindparam("room_id")).values(last_seq=bindparam("new_last")),
             [{"room_id": rid, "new_last": last + counts[rid]} for rid, last in current.items()])
     return {rid: last + 1 for rid, last in current.items()}
@@ -83,6 +85,7 @@ async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     table = Message.__table__
     # (room_id, seq) is unique, so rows are matched back by it: an unordered RETURNING lets SQLAlchemy
     # send one multi-row INSERT (an ordered one falls back to a statement per row on SQLite).
-    result = await session.execute(insert(table).returning(table.c.id, table.c.room_id, table.c.seq), rows)
+    conn = await session.connection()
+    result = await conn.execute(insert(table).returning(table.c.id, table.c.room_id, table.c.seq), rows)
     ids = {(r.room_id, r.seq): r.id for r in result.all()}
     return [ids[(row["room_id"], row["seq"])] for row in rows]
