@@ -41,6 +41,8 @@ class CaseFacts:
     escalation_team: str | None = None
     # Expert teams involved in the case.
     expert_teams: frozenset[str] = field(default_factory=frozenset)
+    # An expert team was asked in and has not answered yet (the case waits for it).
+    awaiting_experts: bool = False
 
     @property
     def is_open(self) -> bool:

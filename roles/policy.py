@@ -468,8 +468,9 @@ def can_see_queue_position(actor: Actor, case: CaseFacts) -> Decision:
 
 def autoclose_exempt(case: CaseFacts) -> bool:
     """The one rule for which cases the on-hold auto-close leaves alone: escalated ones (they stay open
-    in their route's team room until someone resolves them)."""
-    return case.status == "escalated" or case.escalation_team is not None
+    in their route's team room until someone resolves them), and cases waiting for an expert team that
+    was asked in and has not answered yet (a helper holding a case for the expert must not lose it)."""
+    return case.status == "escalated" or case.escalation_team is not None or case.awaiting_experts
 
 
 def can_use_canned(actor: Actor) -> Decision:

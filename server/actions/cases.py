@@ -21,6 +21,7 @@ from server.actions.rooms import set_member_role, socket_rooms_for
 from server.actions.sensitive import refuse_sensitive_text
 from server.deps import Deps
 from server.errors import Conflict, Forbidden, NotFound
+from server.message_writer import Written
 from server.notify import MONITORS, Effect, Emit, Join, account_room, room_staff_room
 from server.storage.facts import case_facts_for, load_actor
 from server.storage.messages import append_system_message
@@ -160,6 +161,12 @@ async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_
         from server.actions import queue as desk_queue
 
         extra, desk_effects = await desk_queue.after_request(s, deps, case, now)
+        # The first message is a requester message like any other: the after-message hooks (personal
+        # escalation ...) see it once the case is committed, as they see every message.send.
+        sender = await s.get(Account, actor_id)
+        first_written = Written(message=first, plaintext=body, duplicate=False, room_kind="case", sender=sender,
+                                sender_roles=actor.roles, sender_teams=actor.teams,
+                                case=(await case_facts_for(s, [case]))[case.id])
         view = await case_view(s, case)
         targets = await queue_alert_targets(s, deps, queue, now)
         await s.refresh(room)
@@ -171,6 +178,8 @@ async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_
         Emit("case.updated", view, (MONITORS,)),
         *desk_effects,
     ]
+    for hook in deps.after_message:
+        effects.extend(await hook(deps, first_written))
     return {"case": requester_view(view), "room": room_view, **extra}, effects
 
 

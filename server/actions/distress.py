@@ -1,7 +1,7 @@
 """Personal escalation: signs of distress or of quitting in a requester's message alert staff at once.
 
 Every requester chat message in a case room is matched (after_message hook, after the message is
-stored) against escalation.personal_escalation.patterns: case-insensitive, whole words only, `*`
+stored; help.request runs the hooks for the request's first message too) against escalation.personal_escalation.patterns: case-insensitive, whole words only, `*`
 continues a word with letters, a space matches any whitespace, ' also matches ’. A match sends `alert`
 {"kind": "personal_escalation", ...} with the message text and the case link to the configured audience
 (default every on-duty monitor and every admin) and leaves a staff-only note in the case; the requester

@@ -488,8 +488,9 @@ def _met_by(now: dt.datetime) -> Any:
 async def on_case_transition(s: AsyncSession, deps: Deps, case: Case, action: str, actor_id: int | None,
                              now: dt.datetime) -> list[Effect]:
     """Deps.on_case_transition: a resolution closes the open escalation (the resolution counts as the
-    response if the team had not answered) and records the expert requests; pending questions lapse."""
-    if action != "resolve":
+    response if the team had not answered); any closing (resolve, auto-close, abandon) records the expert
+    requests and lets pending questions lapse at once."""
+    if lifecycle.target(action) not in lifecycle.CLOSED:
         return []
     from server.actions import experts
 

@@ -126,6 +126,48 @@ async def position_effects(s: AsyncSession, deps: Deps, queue: str, now: dt.date
             for i, c in enumerate(cases, start=1)]
 
 
+# deps.extras key: per queue, what its expected waits last depended on (off hours, next shift).
+OUTLOOKS = "queue.outlooks"
+
+
+async def outlook_changes(deps: Deps, now: dt.datetime) -> tuple[list[str], list[Effect]]:
+    """Queues whose outlook changed since the last look (someone serving it went on or off duty, a shift
+    began or ended, the next shift moved), with `queue.position` for everyone waiting in them: a requester
+    who asked off hours learns at once that someone is there, and the other way round.
+
+    The first look (at start) only records. Each process remembers on its own; with several processes a
+    change may be told twice, with the same content, which is harmless.
+    """
+    seen: dict[str, tuple[bool, dt.datetime | None]] = deps.extras.setdefault(OUTLOOKS, {})
+    changed: list[str] = []
+    effects: list[Effect] = []
+    async with deps.db.read() as s:
+        for q in deps.config.helpdesk.queues:
+            view = await outlook(s, deps, q.name, now)
+            now_sig = (view.off_hours, view.next_shift_at)
+            before = seen.get(q.name)
+            seen[q.name] = now_sig
+            if before is None or before == now_sig:
+                continue
+            changed.append(q.name)
+            effects += await position_effects(s, deps, q.name, now)
+    return changed, effects
+
+
+async def on_duty_changed(deps: Deps, account_id: int, on_duty: bool) -> list[Effect]:
+    """Duty hook (actions/duty.py, after commit): the queues' outlook may have changed."""
+    return (await outlook_changes(deps, deps.clock.now()))[1]
+
+
+async def refresh_outlooks(deps: Deps, now: dt.datetime) -> list[str]:
+    """The periodic job's part (shifts begin and end with no event): send what changed; returns the queues."""
+    from server.actions.sla import send
+
+    changed, effects = await outlook_changes(deps, now)
+    await send(deps, effects)
+    return changed
+
+
 async def place_of(s: AsyncSession, case: Case) -> int:
     ahead = (await s.execute(select(func.count()).select_from(Case).where(
         Case.queue == case.queue, Case.status == lifecycle.QUEUED,

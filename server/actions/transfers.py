@@ -2,6 +2,8 @@
 
 To a helper: they become the case's helper (a trainee and supervising monitor step off), join the room,
 get an `alert` {"kind": "transfer"}; the requester is told who takes over; the note stays with staff.
+The receiving helper's open cases count against helpdesk.max_open_cases as a claim would (past it:
+`invalid` on to_account_id, like any receiver who may not take the case; monitors are exempt).
 To a queue: the case is `queued` again in that queue with a `queue.alert` (reason "transferred").
 Either way the previous assignee stays in the room as a plain member (they may read or leave).
 Escalated cases belong to their route's team and are not transferred.
@@ -25,12 +27,12 @@ from server.actions.cases import (
 )
 from server.actions.escalations import alert, authorized_case, display_name, post_note
 from server.actions.messages import system_emit
-from server.actions.queue import position_effects
+from server.actions.queue import enforce_case_cap, position_effects
 from server.actions.rooms import set_member_role, socket_rooms_for
 from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.deps import Deps
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.notify import Effect, Join
 from server.storage.facts import load_actors
 from server.storage.messages import append_system_message
@@ -100,6 +102,14 @@ async def _to_helper(s: AsyncSession, deps: Deps, case: Case, actor_id: int, by:
         .execution_options(synchronize_session=False))
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("the case changed meanwhile; reload it")
+    # The per-person cap (helpdesk.max_open_cases) holds for transfers as for claims: counted after the
+    # update, in this transaction, so concurrent transfers and claims to one helper cannot pass it.
+    try:
+        await enforce_case_cap(s, deps, target)
+    except Forbidden:
+        cap = deps.config.helpdesk.max_open_cases
+        raise Invalid(f"{account.display_name} already has {cap} open cases; pick someone else or "
+                      "transfer to a queue", field="to_account_id") from None
     await _step_off(s, case, keep=to_id)
     await s.refresh(case)
     await set_member_role(s, case.room_id, to_id, "staff", deps)

@@ -83,6 +83,7 @@ async def case_facts_for(session: AsyncSession, cases: Iterable[Case]) -> dict[i
             id=c.id, status=c.status, requester_id=c.requester_id, helper_id=c.helper_id,
             trainee_id=c.trainee_id, monitor_id=c.monitor_id, route=c.route, queue=c.queue,
             escalation_team=esc_team, expert_teams=experts,
+            awaiting_experts=any(e.get("status") == "requested" for e in (c.experts or [])),
         )
     return out
 

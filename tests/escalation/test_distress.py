@@ -109,3 +109,39 @@ async def test_staff_raise_a_personal_escalation_by_hand(server: LiveServer) -> 
     await rita.settle()
     assert not rita.received("alert")
     assert not [m for m in rita.received("message") if "stressed" in (m["body"] or "")]
+
+
+async def test_the_first_message_of_a_help_request_is_checked_too(server: LiveServer) -> None:
+    """The request's body is the requester's first message: it is matched like every later one."""
+    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    dave = await server.staff("dave_admin", ["admin"])
+    rita = await server.requester("Rita")
+    ack = await rita.ok("help.request", {"topic": "general", "body": "How do I drop out of the course?"})
+    case_id, room_id = ack["case"]["id"], ack["room"]["id"]
+    for watcher in (carol, dave):
+        got = await watcher.wait_for("alert", lambda a: a["kind"] == "personal_escalation")
+        assert got["case_id"] == case_id and got["room_id"] == room_id and got["source"] == "auto"
+        assert got["text"] == "How do I drop out of the course?" and got["matched"] == "drop out"
+        assert got["requester"]["display_name"] == "Rita" and got["message_id"]
+    # a first message that matches nothing alerts nobody
+    rosa = await server.requester("Rosa")
+    await rosa.ok("help.request", {"topic": "general", "body": "My stopwatch app crashes"})
+    # the requester sees nothing of it; the staff who open the case find the note
+    await carol.settle()
+    assert len(carol.received("alert", lambda a: a["kind"] == "personal_escalation")) == 1
+    assert not rita.received("alert") and not rosa.received("alert")
+    history = (await rita.ok("room.history", {"room_id": room_id, "limit": 100}))["messages"]
+    assert all(m["kind"] in ("chat", "system") for m in history)
+    staff_view = (await carol.ok("room.history", {"room_id": room_id, "limit": 100}))["messages"]
+    assert [m for m in staff_view if m["kind"] == "note" and (m.get("meta") or {}).get("event") == "personal_escalation"]
+    status, report = await server.get("/api/admin/reports/escalations", dave.token)
+    assert status == 200 and report["personal_escalations"]["auto"] == 1
+
+
+async def test_a_sensitive_first_message_alerts_without_its_text(server: LiveServer) -> None:
+    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    rita = await server.requester("Rita")
+    await rita.ok("help.request", {"topic": "general", "body": "I give up, mail me at rita@example.com"})
+    got = await carol.wait_for("alert", lambda a: a["kind"] == "personal_escalation")
+    assert got["sensitive"] is True and got["text"] is None and got["matched"] == "give up"
+    assert "rita@example.com" not in str(got)

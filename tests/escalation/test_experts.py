@@ -59,3 +59,38 @@ async def test_involve_expert_refusals(server: LiveServer) -> None:
     await alice.ok("case.resolve", {"case_id": case["id"]})
     assert await alice.error("case.involve_expert", {"case_id": case["id"], "team": "experts:data"}) == "conflict"
     assert (await case_of(alice, case["id"]))["experts"] == []
+
+
+async def test_a_held_case_waiting_for_an_expert_is_not_auto_closed(server: LiveServer) -> None:
+    """Nothing is closed by accident: while an expert team asked in has not answered, the on-hold
+    auto-close leaves the case alone (policy.autoclose_exempt); once the expert answered, it applies again."""
+    from server.actions import autoclose
+
+    alice = await server.staff("alice_helper", ["helper"])
+    fiona = await server.staff("fiona_frontend", ["helper"], ["experts:frontend"])
+    rita, waiting = await claimed_case(server, alice, body="My grid collapses")
+    quinn, control = await claimed_case(server, alice, name="Quinn")
+    await alice.ok("case.involve_expert", {"case_id": waiting["id"], "team": "experts:frontend"})
+    for c in (waiting, control):
+        await alice.ok("case.hold", {"case_id": c["id"]})
+    after = server.deps.config.helpdesk.auto_close.after  # type: ignore[union-attr]
+    for _ in range(2):  # notice, then close, with plenty of time
+        server.clock.advance(seconds=after + 3600)  # type: ignore[union-attr]
+        await autoclose.run_once(server.deps, server.clock.now())  # type: ignore[arg-type,union-attr]
+    assert (await case_of(alice, control["id"]))["status"] == "resolved", "the job does close quiet held cases"
+    assert (await case_of(alice, waiting["id"]))["status"] == "on_hold"
+    await rita.settle()
+    assert not rita.received("message", lambda m: "will close" in (m["body"] or ""))
+
+    await fiona.ok("room.join", {"room_id": waiting["room_id"]})
+    await say(fiona, waiting["room_id"], "Use minmax() for the columns")
+    await alice.wait_for("case.updated", lambda c: c["id"] == waiting["id"] and c["experts"]
+                         and c["experts"][0]["status"] == "responded")
+    done: dict[str, list[int]] = {"warned": [], "closed": []}
+    for _ in range(2):
+        server.clock.advance(seconds=after + 3600)  # type: ignore[union-attr]
+        got = await autoclose.run_once(server.deps, server.clock.now())  # type: ignore[arg-type,union-attr]
+        done = {k: done[k] + got[k] for k in done}
+    assert done == {"warned": [waiting["id"]], "closed": [waiting["id"]]}
+    closed = await case_of(alice, waiting["id"])
+    assert closed["status"] == "resolved" and closed["experts"][0]["status"] == "responded"

@@ -76,3 +76,38 @@ async def test_transfer_refusals(server: LiveServer) -> None:
     # escalated cases belong to their route's team
     await alice.ok("case.escalate", escalate_payload(cid))
     assert await alice.error("case.transfer", {"case_id": cid, "queue": "general", "note": NOTE}) == "conflict"
+
+
+async def test_transfer_respects_the_case_cap(server: LiveServer) -> None:
+    """helpdesk.max_open_cases holds for transfers as for claims; monitors are exempt; nothing half-done."""
+    cap = server.deps.config.helpdesk.max_open_cases  # type: ignore[union-attr]
+    alice = await server.staff("alice_helper", ["helper"])
+    bob = await server.staff("bob_helper", ["helper"])
+    carol = await server.staff("carol_monitor", ["monitor"])
+    for i in range(cap):
+        await claimed_case(server, bob, name=f"B{i}")
+    rita, case = await claimed_case(server, alice)
+    cid = case["id"]
+    answer = await alice.call("case.transfer", {"case_id": cid, "to_account_id": bob.account["id"], "note": NOTE})
+    assert answer["ok"] is False and answer["error"]["code"] == "invalid"
+    assert f"{cap} open cases" in answer["error"]["message"] and answer["error"]["field"] == "to_account_id"
+    after = await case_of(alice, cid)
+    assert after["helper"]["id"] == alice.account["id"] and after["status"] == "active"
+    history = (await alice.ok("room.history", {"room_id": case["room_id"], "limit": 100}))["messages"]
+    assert not [m for m in history if NOTE in (m["body"] or "") or "taking over" in (m["body"] or "")]
+    await bob.settle()
+    assert not bob.received("alert", lambda a: a["kind"] == "transfer")
+    # one of bob's cases on hold still counts; resolving one makes room
+    bobs = [c for c in (await server.get("/api/cases?status=active", carol.token))[1]["cases"]
+            if c["helper"] and c["helper"]["id"] == bob.account["id"]]
+    await bob.ok("case.hold", {"case_id": bobs[0]["id"]})
+    assert await alice.error("case.transfer", {"case_id": cid, "to_account_id": bob.account["id"], "note": NOTE}) \
+        == "invalid"
+    await bob.ok("case.resolve", {"case_id": bobs[1]["id"]})
+    moved = await alice.ok("case.transfer", {"case_id": cid, "to_account_id": bob.account["id"], "note": NOTE})
+    assert moved["case"]["helper"]["id"] == bob.account["id"]
+    # monitors take any number of cases
+    for i in range(cap):
+        await claimed_case(server, carol, name=f"C{i}")
+    _, other = await claimed_case(server, alice, name="Quinn")
+    await alice.ok("case.transfer", {"case_id": other["id"], "to_account_id": carol.account["id"], "note": NOTE})

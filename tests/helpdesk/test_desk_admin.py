@@ -99,6 +99,47 @@ async def test_off_hours_request_is_queued_with_a_notice(server: LiveServer) -> 
     await alice.ok("case.claim", {"case_id": queued[0]["id"]})
 
 
+async def test_waiting_requesters_learn_live_when_someone_comes_on_duty(server: LiveServer) -> None:
+    """The expected wait follows the desk's duty: a toggle tells waiting requesters at once, a shift that
+    begins or ends on its own is noticed by the periodic job."""
+    from server.wiring.helpdesk import run_jobs
+
+    dave = await admin(server)
+    alice = await server.staff("alice_helper", ["helper"])
+    await server.staff("bob_helper", ["helper"])
+    rita, ack = await ask(server)
+    ruth, ack2 = await ask(server, "Ruth")
+    assert ack["off_hours"] is True and ack["expected_wait_seconds"] is None
+    waits = lambda c: [p["expected_wait_seconds"] for p in c.received("queue.position")]  # noqa: E731
+
+    await alice.ok("duty.set", {"on_duty": True})
+    assert await rita.wait_for("queue.position", lambda p: p["expected_wait_seconds"] == 180) == {
+        "case_id": ack["case"]["id"], "position": 1, "expected_wait_seconds": 180}
+    p2 = await ruth.wait_for("queue.position", lambda p: p["expected_wait_seconds"] is not None)
+    assert p2 == {"case_id": ack2["case"]["id"], "position": 2, "expected_wait_seconds": 360}
+    await alice.ok("duty.set", {"on_duty": True})  # nothing changed: nothing sent
+    await alice.ok("duty.set", {"on_duty": False})
+    await rita.wait_for("queue.position", lambda p: len(waits(rita)) == 3)
+    await rita.settle()
+    assert waits(rita) == [None, 180, None] and waits(ruth) == [None, 360, None]
+
+    # a shift: scheduled (the job sees the next shift), begun (someone is there), ended (off hours again)
+    start = server.clock.now() + 2 * H
+    await shift(server, dave.token, "bob_helper", start, start + H)
+    assert await run_jobs(server.deps, server.clock.now()) == {  # type: ignore[arg-type]
+        "sla": [], "auto_close": {"warned": [], "closed": []}, "abandon": [], "outlook": ["general"]}
+    await rita.wait_for("queue.position", lambda p: len(waits(rita)) == 4)
+    server.clock.advance(hours=2)
+    assert (await run_jobs(server.deps, server.clock.now()))["outlook"] == ["general"]  # type: ignore[arg-type]
+    await rita.wait_for("queue.position", lambda p: len(waits(rita)) == 5)
+    assert (await run_jobs(server.deps, server.clock.now()))["outlook"] == []  # type: ignore[arg-type]
+    server.clock.advance(hours=1)
+    assert (await run_jobs(server.deps, server.clock.now()))["outlook"] == ["general"]  # type: ignore[arg-type]
+    await rita.wait_for("queue.position", lambda p: len(waits(rita)) == 6)
+    await rita.settle()
+    assert waits(rita) == [None, 180, None, 2 * 3600 + 180, 180, None]
+
+
 async def test_off_hours_waits_stay_out_of_the_expected_wait(server: LiveServer) -> None:
     alice = await server.staff("alice_helper", ["helper"])
     _, ack = await ask(server)  # off hours

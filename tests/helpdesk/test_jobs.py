@@ -163,6 +163,8 @@ def test_autoclose_exemption_is_one_rule() -> None:
     assert not autoclose_exempt(CaseFacts(status="on_hold", **base))  # type: ignore[arg-type]
     assert autoclose_exempt(CaseFacts(status="escalated", **base))  # type: ignore[arg-type]
     assert autoclose_exempt(CaseFacts(status="on_hold", escalation_team="escalation-social", **base))  # type: ignore[arg-type]
+    assert autoclose_exempt(CaseFacts(status="on_hold", awaiting_experts=True, **base))  # type: ignore[arg-type]
+    assert not autoclose_exempt(CaseFacts(status="on_hold", expert_teams=frozenset({"experts:data"}), **base))  # type: ignore[arg-type]
 
 
 async def test_requester_who_leaves_the_queue_is_abandoned_after_the_grace(server: LiveServer) -> None:
