@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support import LiveServer
+from tests.web.conftest import login
 
 expect = pytest.importorskip("playwright.async_api").expect
 
@@ -36,4 +37,57 @@ async def test_personal_escalation_alert_is_impossible_to_miss(pages: Any, serve
     await expect(monitor.locator(f'.pane-case[data-case-id="{case["id"]}"] .messages')).to_contain_text("give up")
     await rita.wait_for_timeout(300)
     await expect(rita.locator("body")).not_to_contain_text("escalation")
+    assert not pages.errors, pages.errors
+
+
+# Records what the page asks of the browser's own sound and notification APIs (the real ones still run:
+# the notification permission is granted to the context, the tone plays through WebAudio). The tab is
+# "in the background" (no focus), which is when a notification is shown.
+RECORD_ATTENTION = """
+window.__notifications = [];
+window.__tones = 0;
+const RealNotification = window.Notification;
+window.Notification = new Proxy(RealNotification, {
+  construct(target, args) { window.__notifications.push({title: args[0], body: (args[1] || {}).body || ''});
+                            return Reflect.construct(target, args); },
+});
+const realOsc = AudioContext.prototype.createOscillator;
+AudioContext.prototype.createOscillator = function () { window.__tones += 1; return realOsc.call(this); };
+document.hasFocus = () => false;
+"""
+
+
+async def test_new_request_alert_sound_notification_title(pages: Any, server: LiveServer, shot: Any) -> None:
+    helper = await pages.new("/console")
+    await helper.context.grant_permissions(["notifications"], origin=server.url)
+    await helper.add_init_script(RECORD_ATTENTION)
+    await server.create_account("alice_helper", ["helper"], display_name="Alice")
+    await helper.reload()
+    await login(helper, "alice_helper")
+    await helper.click("#duty-toggle")
+    await helper.wait_for_selector("#duty-toggle[aria-pressed=true]")
+    await expect(helper).to_have_title("livehelp console")
+    assert await helper.evaluate("Notification.permission") == "granted"
+    tones_before = await helper.evaluate("window.__tones")
+
+    rita = await server.requester("Rita")
+    await rita.ok("help.request", {"topic": "general", "body": "My parcel is lost"})
+
+    await expect(helper.locator("#queue li")).to_have_count(1)
+    await expect(helper).to_have_title("(1) livehelp console")
+    notes = await helper.evaluate("window.__notifications")
+    assert [n["title"] for n in notes] == ["New help request"], notes
+    assert "Rita" in notes[0]["body"]
+    assert await helper.evaluate("window.__tones") > tones_before
+    # Screen readers hear of it too.
+    await expect(helper.locator("#sr-live")).to_contain_text("New help request from Rita")
+
+    # A second request: the count goes up; claiming one brings it down.
+    sam = await server.requester("Sam")
+    await sam.ok("help.request", {"topic": "general", "body": "Where is my invoice?"})
+    await expect(helper).to_have_title("(2) livehelp console")
+    assert len(await helper.evaluate("window.__notifications")) == 2
+    await helper.locator("#queue li").first.get_by_role("button", name="Claim").click()
+    await expect(helper).to_have_title("(1) livehelp console")
+    await shot(helper, "alert-new-request")
     assert not pages.errors, pages.errors
