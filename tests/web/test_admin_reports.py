@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support import LiveServer
+from tests.web.helpers import doc_shot
 
 expect = pytest.importorskip("playwright.async_api").expect
 
@@ -46,8 +47,7 @@ async def test_escalation_report(pages: Any, server: LiveServer, shot: Any) -> N
     # One row per route: this month's escalations, the previous month's, the change.
     route_row = reports.locator("tbody tr").filter(has=page.locator("td", has_text=re.compile(f"^{re.escape(route['name'])}$"))).first
     await expect(route_row.locator("td").nth(2)).to_have_text("2")
-    await page.evaluate("window.scrollTo(0, 0)")
-    await shot(page, "admin-reports")
+    await doc_shot(shot, page, "admin-reports")
     assert not pages.errors, pages.errors
 
 

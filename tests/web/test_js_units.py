@@ -39,3 +39,16 @@ def test_no_html_sinks_and_no_inline_code() -> None:
             if INLINE_IN_MARKUP.search(line):
                 found.append(f"{path.relative_to(web)}:{n}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def test_readme_links_every_view_screenshot() -> None:
+    """Each docs/screenshots/*.png (written by the browser tests' doc_shot) is linked from the README, and
+    every screenshot the README links exists."""
+    repo = HERE.parents[1]
+    readme = (repo / "README.md").read_text()
+    linked = set(re.findall(r"\((docs/screenshots/[\w.-]+\.png)\)", readme))
+    present = {f"docs/screenshots/{p.name}" for p in (repo / "docs" / "screenshots").glob("*.png")}
+    assert present - linked == set(), f"not linked from README.md: {sorted(present - linked)}"
+    assert linked - present == set(), f"linked but missing: {sorted(linked - present)}"
+    for view in ("requester", "console", "monitor", "admin", "trainee-blocked", "escalate-dialog"):
+        assert f"docs/screenshots/{view}.png" in linked, view

@@ -53,7 +53,7 @@ async def test_requester_off_hours_leave_a_message(pages: Any, shot: Any) -> Non
     await expect(page.locator("#start-submit")).to_have_text("Leave a message")
     await page.fill("#name", "Lee")
     await page.fill("#question", "Please call me back about my refund.")
-    await shot(page, "requester-off-hours")
+    await doc_shot(shot, page, "requester-off-hours")
     await page.click("#start-submit")
     await expect(page.locator("#case-status")).to_contain_text("Nobody is on duty right now")
     await expect(page.locator(".messages")).to_contain_text("Please call me back about my refund.")
