@@ -91,3 +91,69 @@ async def test_new_request_alert_sound_notification_title(pages: Any, server: Li
     await expect(helper).to_have_title("(1) livehelp console")
     await shot(helper, "alert-new-request")
     assert not pages.errors, pages.errors
+
+
+async def test_sla_breach_alerts_reach_the_monitor_console(pages: Any, server: LiveServer, shot: Any) -> None:
+    from server.actions import sla
+
+    monitor = await pages.staff("carol_monitor", ["monitor"])
+    rita = await server.requester("Rita")
+    case = (await rita.ok("help.request", {"topic": "general", "body": "Anyone there?"}))["case"]
+    assert server.deps is not None
+    server.clock.advance(minutes=10)  # type: ignore[union-attr]
+    await sla.run_once(server.deps, server.clock.now())  # type: ignore[union-attr]
+    warning = monitor.locator("#alerts .alert-warning").filter(has_text="Waiting too long")
+    await expect(warning).to_contain_text(f"#{case['id']}")
+    server.clock.advance(minutes=50)  # type: ignore[union-attr]
+    await sla.run_once(server.deps, server.clock.now())  # type: ignore[union-attr]
+    breach = monitor.locator("#alerts .alert-urgent").filter(has_text="Response goal missed")
+    await expect(breach).to_be_visible()
+    await expect(breach).to_have_attribute("role", "alert")
+    await shot(monitor, "alert-sla-breach")
+    # Urgent banners stay until someone dismisses them.
+    await monitor.wait_for_timeout(500)
+    await expect(breach).to_be_visible()
+    await breach.get_by_role("button", name=re.compile("^Dismiss")).click()
+    await expect(breach).to_have_count(0)
+    assert not pages.errors, pages.errors
+
+
+async def test_blocker_checklist_in_the_dialog_then_on_call_is_paged(pages: Any, server: LiveServer, shot: Any) -> None:
+    probe = await server.staff("probe_helper", ["helper"])
+    routes = (await probe.ok("escalation.routes", {}))["routes"]
+    bugs = next((r for r in routes if r["checklist"]), None)
+    assert bugs is not None, "config.yaml has no route with a checklist"
+    oncall = await pages.staff("olive_oncall", ["helper"], teams=["on-call"], on_duty=False)
+    helper = await pages.staff("alice_helper", ["helper"])
+    rita = await server.requester("Rita")
+    case = (await rita.ok("help.request", {"topic": "general", "body": "I cannot log in at all"}))["case"]
+    await helper.locator("#queue li").first.get_by_role("button", name="Claim").click()
+    pane = helper.locator(".pane-case").first
+    await expect(pane.locator(".chip-active")).to_be_visible()
+
+    await pane.get_by_role("button", name=re.compile("^Escalate")).click()
+    dialog = helper.locator("dialog[open]")
+    await dialog.get_by_label("Route").select_option(bugs["name"])
+    await dialog.get_by_label("Priority").select_option(bugs["priorities"][0])
+    if await dialog.get_by_label("Category").is_visible():
+        await dialog.get_by_label("Category").select_option(index=1)
+    await dialog.get_by_label(re.compile("^Note")).fill("Login fails for everyone since the deploy")
+    items = bugs["checklist"]
+    for item in items[:-1]:
+        await dialog.get_by_label(item, exact=True).check()
+    # One item left unconfirmed: refused, nothing escalated, the dialog stays open.
+    await dialog.get_by_role("button", name="Escalate").click()
+    await expect(dialog.locator(".error")).to_contain_text("confirm every checklist item")
+    await expect(pane.locator(".chip-active")).to_be_visible()
+    await dialog.get_by_label(items[-1], exact=True).check()
+    await dialog.get_by_role("button", name="Escalate").click()
+    await expect(dialog).to_have_count(0)
+    await expect(pane.locator(".chip-escalated")).to_be_visible()
+
+    # On-call is paged at once, on duty or not, with an urgent banner that opens the case.
+    banner = oncall.locator("#alerts .alert-urgent").filter(has_text="Blocker")
+    await expect(banner).to_be_visible()
+    await expect(banner).to_have_attribute("role", "alert")
+    await expect(banner.get_by_role("button", name=re.compile(f"Open case #{case['id']}"))).to_be_visible()
+    await shot(oncall, "alert-blocker")
+    assert not pages.errors, pages.errors
