@@ -117,4 +117,9 @@ async def overview(deps: Deps, actor_id: int) -> dict[str, Any]:
         cases = list((await s.execute(
             select(Case).where(Case.status.in_(LIVE)).order_by(Case.created_at, Case.id))).scalars())
         load, on_duty = await supervision_load(s, deps, cases, now)
-        return {"cases": await entries(s, cases, now), "supervision": load, "on_duty": on_duty}
+        sla = deps.config.helpdesk.sla
+        # The response goal and warning from config, so the dashboard colours waits by the same rule
+        # as the sla_breach alerts.
+        return {"cases": await entries(s, cases, now), "supervision": load, "on_duty": on_duty,
+                "sla": {"first_response_goal_seconds": int(sla.first_response_goal),
+                        "first_response_warning_seconds": int(sla.first_response_warning)}}

@@ -86,3 +86,41 @@ async def test_escalation_from_dialog_reaches_team_room(pages: Any, server: Live
     await case_pane.locator("textarea").press("Enter")
     await expect(rita.locator(".messages")).to_contain_text("Security team here")
     assert not pages.errors, pages.errors
+
+
+async def test_expert_asked_from_the_dialog_answers_in_the_case(pages: Any, server: LiveServer, shot: Any) -> None:
+    probe = await server.staff("probe_helper", ["helper"])
+    experts = (await probe.ok("escalation.routes", {})).get("experts") or []
+    await probe.close()
+    if not experts:
+        pytest.skip("config.yaml names no expert teams")
+    team = experts[0]
+    expert = await pages.staff("xavi_expert", ["helper"], teams=[team], on_duty=False)
+    helper = await pages.staff("alice_helper", ["helper"])
+    rita = await pages.requester("Rita", "My build fails with a strange webpack error.")
+    await helper.locator("#queue li").first.get_by_role("button", name="Claim").click()
+    pane = helper.locator(".pane-case").first
+    await expect(pane.locator(".chip-active")).to_be_visible()
+
+    # Experts only, no escalation: the case stays with the helper.
+    await pane.get_by_role("button", name=re.compile("^Escalate")).click()
+    dialog = helper.locator("dialog[open]")
+    await dialog.get_by_label("Expert team", exact=True).select_option(team)
+    await dialog.get_by_role("button", name="Escalate").click()
+    await expect(dialog).to_have_count(0)
+    await expect(pane.locator(".pane-people")).to_contain_text(f"{team} (expert requested)")
+    await expect(pane.locator(".chip-active")).to_be_visible()
+
+    # The expert is alerted and opens the case from the banner, then answers there.
+    case_id = await pane.get_attribute("data-case-id")
+    banner = expert.locator("#alerts .alert").filter(has_text="Expert needed")
+    await expect(banner).to_be_visible()
+    await banner.get_by_role("button", name=f"Open case #{case_id}").click()
+    epane = expert.locator(f'.pane-case[data-case-id="{case_id}"]')
+    await expect(epane.locator(".messages")).to_contain_text("strange webpack error")
+    await epane.locator("textarea").fill("Expert here: delete node_modules/.cache and rebuild.")
+    await epane.locator("textarea").press("Enter")
+    await expect(rita.locator(".messages")).to_contain_text("Expert here")
+    await expect(pane.locator(".pane-people")).to_contain_text(f"{team} (expert responded)")
+    await shot(helper, "expert-responded")
+    assert not pages.errors, pages.errors

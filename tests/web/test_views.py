@@ -53,7 +53,7 @@ async def test_requester_off_hours_leave_a_message(pages: Any, shot: Any) -> Non
     await expect(page.locator("#start-submit")).to_have_text("Leave a message")
     await page.fill("#name", "Lee")
     await page.fill("#question", "Please call me back about my refund.")
-    await shot(page, "requester-off-hours")
+    await doc_shot(shot, page, "requester-off-hours")
     await page.click("#start-submit")
     await expect(page.locator("#case-status")).to_contain_text("Nobody is on duty right now")
     await expect(page.locator(".messages")).to_contain_text("Please call me back about my refund.")
@@ -191,3 +191,23 @@ async def test_widget_embeds_on_another_page(server: LiveServer, shot: Any) -> N
             assert not errors, errors
         finally:
             await browser.close()
+
+
+async def test_every_page_is_served_with_a_strict_csp(pages: Any, server: LiveServer) -> None:
+    page = await pages.new(None)
+    for path in ("/", "/console", "/monitor", "/admin", "/static/js/console.js"):
+        response = await page.goto(server.url + path)
+        assert response is not None and response.status == 200, path
+        csp = (await response.all_headers()).get("content-security-policy", "")
+        directives = {d.split()[0]: d.split()[1:] for d in (x.strip() for x in csp.split(";")) if d}
+        assert directives.get("script-src") == ["'self'"], (path, csp)
+        assert directives.get("style-src") == ["'self'"], (path, csp)
+        assert directives.get("object-src") == ["'none'"], (path, csp)
+        assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp, (path, csp)
+        assert (await response.all_headers()).get("x-content-type-options") == "nosniff", path
+    # The browser enforces it: an inline script injected into the page does not run.
+    await page.goto(server.url + "/console")
+    await page.evaluate("""() => { const s = document.createElement('script'); s.textContent = 'window.__inline = 1';
+                                   document.body.append(s); }""")
+    assert await page.evaluate("window.__inline") is None
+    assert any("Content Security Policy" in e for e in pages.errors), pages.errors

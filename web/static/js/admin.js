@@ -144,8 +144,9 @@ async function loadPromotion() {
         on: { click: async () => {
           try {
             await api.post(`${A}/accounts/${encodeURIComponent(acct.id)}/promote`, { to: 'helper' }, token());
-            status('#promotion-status', `${nameOf(acct)} is now a helper.`);
             await loadPromotion();
+            // After the reload, which clears the status line: the trainee has left the list.
+            status('#promotion-status', `${nameOf(acct)} is now a helper.`);
           } catch (e) { status('#promotion-status', notReady(e), true); }
         } },
       })));
@@ -321,7 +322,7 @@ async function loadReports(e) {
     const parts = [];
     const scalars = Object.entries(data).filter(([, v]) => v === null || typeof v !== 'object');
     if (scalars.length) {
-      parts.push(el('div', { class: 'summary' }, ...scalars.map(([k, v]) => el('div', { class: 'stat' }, el('strong', { text: String(v ?? '—') }), el('span', { text: k.replace(/_/g, ' ') })))));
+      parts.push(el('div', { class: 'summary' }, ...scalars.map(([k, v]) => el('div', { class: 'stat' }, el('strong', { text: renderValue(v) || '—' }), el('span', { text: k.replace(/_/g, ' ') })))));
     }
     for (const [k, v] of Object.entries(data)) {
       if (Array.isArray(v) && v.length && typeof v[0] === 'object') parts.push(el('h3', { text: k.replace(/_/g, ' ') }), tableOf(v));

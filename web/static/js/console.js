@@ -558,7 +558,10 @@ class Pane {
     if (c.monitor) ppl.push(`Monitor: ${c.monitor.display_name}`);
     const shadows = (c.shadows || []).filter((x) => x && x.display_name);
     if (shadows.length) ppl.push(`Shadowing: ${shadows.map((x) => x.display_name).join(', ')}`);
-    if (c.experts && c.experts.length) ppl.push(`Experts: ${c.experts.map((x) => (typeof x === 'string' ? x : x.team || x.display_name)).join(', ')}`);
+    if (c.experts && c.experts.length) {
+      const expert = (x) => (typeof x === 'string' ? x : `${x.team || x.display_name}${x.status ? ` (expert ${x.status})` : ''}`);
+      ppl.push(`Experts: ${c.experts.map(expert).join(', ')}`);
+    }
     if (c.created_at) ppl.push(`opened ${duration(secondsSince(c.created_at))} ago`);
     this.people.textContent = ppl.join(' · ');
     this.renderToolbar();

@@ -1,0 +1,80 @@
+"""Admin pages beyond accounts: the escalation report (counts per route this month), and promoting a
+trainee who became eligible by vouches (one vouch is enough in this module's config)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.support import LiveServer
+from tests.web.helpers import doc_shot
+
+expect = pytest.importorskip("playwright.async_api").expect
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    return {"roles": {"supervision_check_interval": 0,
+                      "promotion": {"vouches_required": 1, "distinct_vouchers_required": 1}}}
+
+
+async def open_claimed_case(server: LiveServer, staff: Any, name: str) -> dict[str, Any]:
+    r = await server.requester(name)
+    case = (await r.ok("help.request", {"topic": "general", "body": f"{name} needs help"}))["case"]
+    await staff.ok("case.claim", {"case_id": case["id"]})
+    return case  # type: ignore[no-any-return]
+
+
+async def test_escalation_report(pages: Any, server: LiveServer, shot: Any) -> None:
+    helper = await server.staff("alice_helper", ["helper"], on_duty=True)
+    routes = (await helper.ok("escalation.routes", {}))["routes"]
+    plain = [r for r in routes if not r["checklist"]]
+    assert plain, "config.yaml has no route without a checklist"
+    route = plain[0]
+    for name in ("Rita", "Sam"):
+        case = await open_claimed_case(server, helper, name)
+        answer = await helper.ok("case.escalate", {"case_id": case["id"], "route": route["name"],
+                                                   "priority": route["priorities"][-1],
+                                                   "note": "Tried the usual steps; needs the team"})
+        assert answer["case"]["status"] in ("escalated", "active"), answer
+
+    page = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False)
+    await page.get_by_role("tab", name="Reports").click()
+    reports = page.locator("#reports")
+    await expect(reports.locator("table")).not_to_have_count(0)
+    # One row per route: this month's escalations, the previous month's, the change.
+    route_row = reports.locator("tbody tr").filter(has=page.locator("td", has_text=re.compile(f"^{re.escape(route['name'])}$"))).first
+    await expect(route_row.locator("td").nth(2)).to_have_text("2")
+    await doc_shot(shot, page, "admin-reports")
+    assert not pages.errors, pages.errors
+
+
+async def test_promote_eligible_trainee(pages: Any, server: LiveServer, shot: Any) -> None:
+    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
+    await server.create_account("tina_trainee", ["trainee"], display_name="Tina")
+    r = await server.requester("Rita")
+    case = (await r.ok("help.request", {"topic": "general", "body": "Help please"}))["case"]
+    await carol.ok("case.supervise", {"case_id": case["id"]})
+    await bob.ok("case.claim", {"case_id": case["id"]})
+    await bob.ok("message.send", {"room_id": case["room_id"], "body": "Hello Rita", "client_id": "b1"})
+    await bob.ok("case.resolve", {"case_id": case["id"]})
+    bob_id = bob.account["id"]
+    await carol.ok("case.vouch", {"case_id": case["id"], "trainee_id": bob_id, "note": "solid"})
+
+    page = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False)
+    await page.get_by_role("tab", name="Promotion").click()
+    bob_row = page.locator("#promotion-body tr").filter(has_text="Bob")
+    tina_row = page.locator("#promotion-body tr").filter(has_text="Tina")
+    await expect(bob_row).to_contain_text("yes")
+    await expect(tina_row).to_contain_text("not yet")
+    await expect(tina_row.get_by_role("button", name=re.compile("^Promote"))).to_be_disabled()
+    await shot(page, "admin-promotion")
+    await bob_row.get_by_role("button", name="Promote Bob to helper").click()
+    await expect(page.locator("#promotion-status")).to_contain_text("Bob is now a helper")
+    await expect(bob_row).to_have_count(0)
+    account = (await server.get("/api/me", bob.token))[1]["account"]
+    assert "helper" in account["roles"] and "trainee" not in account["roles"], account
+    assert not pages.errors, pages.errors

@@ -1,0 +1,61 @@
+"""The monitor dashboard: waiting time against the response goal in colour (ok, near the limit, over it),
+supervision load, and taking a case over from a helper."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.support import LiveServer
+from tests.web.helpers import doc_shot
+
+expect = pytest.importorskip("playwright.async_api").expect
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    # Not the defaults (10 min, 1 h): the dashboard must colour by what config.yaml says.
+    return {"helpdesk": {"sla": {"first_response_warning": "5m", "first_response_goal": "30m"}}}
+
+
+async def test_waiting_colours_and_take_over(pages: Any, server: LiveServer, shot: Any) -> None:
+    clock = server.clock
+    helper = await server.staff("alice_helper", ["helper"], on_duty=True)
+    ids: dict[str, int] = {}
+    # This module's config: warning at 5 minutes, goal at 30 minutes.
+    for name, question, wait_after in (("Olga", "Still waiting since this morning", 25 * 60),
+                                        ("Nina", "A question from a while ago", 6 * 60),
+                                        ("Fay", "A fresh question", 0)):
+        r = await server.requester(name)
+        ids[name] = (await r.ok("help.request", {"topic": "general", "body": question}))["case"]["id"]
+        clock.advance(wait_after)  # type: ignore[union-attr]
+
+    page = await pages.staff("carol_monitor", ["monitor"], path="/monitor")
+    row = lambda n: page.locator(f'#cases-body tr[data-case-id="{ids[n]}"]')  # noqa: E731
+    await expect(page.locator("#cases-body tr")).to_have_count(3)
+    await expect(row("Olga").locator("td.wait-over")).to_contain_text("(waiting)")
+    await expect(row("Nina").locator("td.wait-near")).to_contain_text("6 min / 30 min")
+    await expect(row("Fay").locator("td.wait-ok")).to_be_visible()
+    await expect(page.locator("#summary")).to_contain_text(re.compile(r"1\s*Over the response goal"))
+    await expect(page.locator("#summary .stat").filter(has_text=re.compile(r"^\S+ min\s*Response goal"))).to_have_text(re.compile(r"^30 min\s*Response goal$"))
+    await expect(page.locator("#summary")).not_to_contain_text("(default)")
+    await doc_shot(shot, page, "monitor-waiting-colours")
+
+    # Alice claims Fay's case; the monitor supervises it, then takes it over with a note.
+    await helper.ok("case.claim", {"case_id": ids["Fay"]})
+    await expect(row("Fay")).to_contain_text("helper Alice")
+    await row("Fay").get_by_role("button", name=re.compile("^Supervise")).click()
+    await expect(row("Fay")).to_contain_text("monitor Carol")
+    await expect(page.locator("#load-body")).to_contain_text("Carol")
+    await row("Fay").get_by_role("button", name=re.compile("^Take over")).click()
+    dialog = page.locator("dialog[open]")
+    await dialog.get_by_label(re.compile("^Note")).fill("Taking this one, it touches billing")
+    await dialog.get_by_role("button", name="Take over").click()
+    await expect(dialog).to_have_count(0)
+    await expect(row("Fay")).to_contain_text("helper Carol")
+    update = await helper.wait_for("case.updated", lambda c: (c.get("case", c).get("helper") or {}).get("display_name") == "Carol")
+    assert update.get("case", update)["id"] == ids["Fay"]
+    await helper.wait_for("message", lambda m: m.get("body") == "Taking this one, it touches billing" and m["kind"] == "note")
+    assert not pages.errors, pages.errors
