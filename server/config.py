@@ -46,8 +46,8 @@ class DatabaseConfig:
     url: str = DEFAULT_DATABASE_URL
     # Group commit: the message writer commits up to this many messages per transaction...
     batch_max: int = 256
-    # ...and waits at most this long for company before committing (0 = commit what is there).
-    batch_wait: float = 0.0
+    # ...and a message alone in the queue waits this long for company before its commit (0 = never).
+    batch_wait: float = 0.003
     pool_size: int = 5
     echo: bool = False
 
