@@ -23,20 +23,13 @@ from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 _Result = tuple[Any, int, int | None, list[Any]]
 
 
-def _run(conn: sqlite3.Connection, sql: str, params: Any) -> _Result:
+def _run(conn: sqlite3.Connection, sql: str, params: Any, many: bool = False) -> _Result:
     cur = conn.cursor()
     try:
-        cur.execute(sql, params)
-        rows = cur.fetchall() if cur.description else []
-        return cur.description, cur.rowcount, cur.lastrowid, rows
-    finally:
-        cur.close()
-
-
-def _run_many(conn: sqlite3.Connection, sql: str, seq_of_params: Any) -> _Result:
-    cur = conn.cursor()
-    try:
-        cur.executemany(sql, seq_of_params)
+        if many:
+            cur.executemany(sql, params)
+        else:
+            cur.execute(sql, params)
         rows = cur.fetchall() if cur.description else []
         return cur.description, cur.rowcount, cur.lastrowid, rows
     finally:
@@ -71,7 +64,7 @@ class OneHopCursor:
         return self._take(await self._conn._execute(_run, self._conn._conn, sql, parameters))
 
     async def executemany(self, sql: str, seq_of_parameters: Any) -> "OneHopCursor":
-        return self._take(await self._conn._execute(_run_many, self._conn._conn, sql, seq_of_parameters))
+        return self._take(await self._conn._execute(_run, self._conn._conn, sql, seq_of_parameters, True))
 
     async def fetchone(self) -> Any:
         return self._rows.popleft() if self._rows else None
