@@ -586,12 +586,16 @@ async def purge_case_text(s: AsyncSession, case_id: int, dry_run: bool) -> int:
 
     notes = [Escalation.case_id == case_id, Escalation.note != ""]
     flags = [CaseFlag.case_id == case_id, (CaseFlag.note.is_not(None)) | (CaseFlag.matched.is_not(None))]
-    created = (await s.execute(select(Case.created_at).where(Case.id == case_id))).scalar_one_or_none()
+    life = (await s.execute(select(Case.created_at, Case.closed_at).where(Case.id == case_id))).first()
     team_msgs: list[Message] = []
-    if created is not None:
+    if life is not None:
+        # Only the case's own lifetime can hold its cards (posted from escalation to resolution).
+        window = [Message.created_at >= life.created_at]
+        if life.closed_at is not None:
+            window.append(Message.created_at <= life.closed_at)
         candidates = (await s.execute(select(Message).join(Room, Room.id == Message.room_id).where(
             Room.kind == "team", Message.kind == "system", Message.purged.is_(False),
-            Message.meta.is_not(None), Message.created_at >= created))).scalars()
+            Message.meta.is_not(None), *window))).scalars()
         team_msgs = [m for m in candidates if isinstance(m.meta, dict) and m.meta.get("case_id") == case_id
                      and m.meta.get("event") in TEAM_ROOM_CASE_EVENTS]
     if dry_run:
