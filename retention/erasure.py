@@ -26,7 +26,7 @@ from server.errors import Conflict, Invalid, NotFound
 from server.storage.facts import roles_and_teams
 from server.storage.models import Account, Case, Token
 from retention.job import compact, keyring_of
-from retention.purge import CASE_PURGERS, CLOSED, Actor, CaseReport, audit_row, erase_case, erase_sent_elsewhere
+from retention.purge import CLOSED, Actor, CaseReport, audit_row, erase_case, erase_sent_elsewhere
 
 ERASED_NAME = "Erased requester"
 
@@ -78,7 +78,7 @@ async def erase_requester(deps: Deps, who: str | int, actor: Actor,
     account_id = await resolve_requester(deps, who)
     keyring = keyring_of(deps)
     await keyring.open(deps.db)
-    purgers = list(deps.extras.get(CASE_PURGERS, []))
+    purgers = list(deps.case_purgers)
     async with deps.db.read() as s:
         cases = list((await s.execute(select(Case).where(Case.requester_id == account_id).order_by(Case.id))).scalars())
     still_open = [c.id for c in cases if c.status not in CLOSED]

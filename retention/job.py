@@ -29,7 +29,7 @@ from server.clock import iso
 from server.deps import Deps
 from server.storage.models.retention import RetentionLease
 from retention.keys import Keyring
-from retention.purge import CASE_PURGERS, JOB, Actor, CaseReport, cutoffs, due_cases, purge_audit_detail, purge_case
+from retention.purge import JOB, Actor, CaseReport, cutoffs, due_cases, purge_audit_detail, purge_case
 
 log = logging.getLogger("livehelp.retention.job")
 LEASE_NAME = "purge"
@@ -123,7 +123,7 @@ async def run_once(deps: Deps, now: dt.datetime, *, dry_run: bool = False, actor
     cfg = deps.config.retention
     cut = cutoffs(cfg.periods, now)
     result = RunResult(as_of=now, dry_run=dry_run)
-    purgers = list(deps.extras.get(CASE_PURGERS, []))
+    purgers = list(deps.case_purgers)
     lease: Lease | None = None
     if not dry_run:
         lease = Lease(deps, cfg.schedule.lease)
@@ -203,17 +203,3 @@ async def compact(deps: Deps) -> None:
                 await conn.exec_driver_sql("VACUUM retention_case_keys")
     except Exception as exc:
         log.warning("compaction after purge failed", extra={"error": type(exc).__name__})
-
-
-async def schedule(deps: Deps) -> None:
-    """The in-server loop: first run after schedule.first_after, then every schedule.every."""
-    cfg = deps.config.retention.schedule
-    await asyncio.sleep(cfg.first_after)
-    while True:
-        try:
-            await run_once(deps, deps.clock.now())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.error("retention run failed", extra={"error": type(exc).__name__})
-        await asyncio.sleep(cfg.every)

@@ -35,10 +35,9 @@ from retention.keys import Keyring
 log = logging.getLogger("livehelp.retention.purge")
 
 CLOSED = tuple(sorted(lifecycle.CLOSED))
-# Other areas may register per-case purgers (e.g. free-text escalation notes) in
-# deps.extras[CASE_PURGERS]: called inside the case's purge transaction when its whole transcript goes
-# (guest transcripts, erasure); they return how many items they cleared (or would clear, on dry runs).
-CASE_PURGERS = "retention.case_purgers"
+# Other areas register per-case purgers (e.g. free-text escalation notes) in Deps.case_purgers: called
+# inside the case's purge transaction when its whole transcript goes (guest transcripts, erasure); they
+# return how many items they cleared (or would clear, on dry runs).
 CasePurger = Callable[[AsyncSession, int, bool], Awaitable[int]]
 
 

@@ -24,12 +24,14 @@ from server.connections import Connections
 from server.deps import Deps
 from server.message_writer import MessageWriter
 from server.notify import Notifier
+from server.scheduler import Scheduler
 from server.socket.server import attach
 from server.storage.db import Database
 from server.wiring import escalation as wire_escalation
 from server.wiring import helpdesk as wire_helpdesk
 from server.wiring import retention as wire_retention
 from server.wiring import roles as wire_roles
+from server.wiring.outbound import HttpPager
 
 log = logging.getLogger("livehelp.app")
 SIO = web.AppKey("sio", socketio.AsyncServer)
@@ -42,9 +44,6 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
     writer = MessageWriter(db, clock, sealer, batch_max=config.database.batch_max,
                            batch_wait=config.database.batch_wait)
     connections = Connections()
-    deps = Deps(config=config, clock=clock, db=db, writer=writer, sealer=sealer, connections=connections,
-                server_id=server_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}")
-
     manager = socketio.AsyncRedisManager(config.server.redis_url, channel=config.server.redis_channel) if config.server.redis_url else None
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -55,6 +54,9 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
         max_http_buffer_size=1_000_000,
     )
     notifier = Notifier(sio, connections)
+    deps = Deps(config=config, clock=clock, db=db, writer=writer, sealer=sealer, connections=connections,
+                server_id=server_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}",
+                pager=HttpPager(), scheduler=Scheduler(clock), notifier=notifier)
 
     app = web.Application(middlewares=[errors_middleware, security_headers], client_max_size=32 * 1024 * 1024)
     app[DEPS] = deps
@@ -69,6 +71,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
     web_client.add_routes(app)
 
     app.cleanup_ctx.append(_database_and_writer)
+    app.cleanup_ctx.append(_scheduler)
     for area in (wire_helpdesk, wire_roles, wire_escalation, wire_retention):
         area.wire(app, deps)
     app.on_shutdown.append(_disconnect_clients)
@@ -85,6 +88,15 @@ async def _database_and_writer(app: web.Application) -> AsyncIterator[None]:
     await deps.writer.stop()
     await _forget_presence_of_this_server(deps)
     await deps.db.close()
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    """Background jobs start once the schema is there and stop before the database closes; the areas'
+    contexts (appended after this one) register their calls."""
+    deps = app[DEPS]
+    deps.scheduler.start()
+    yield
+    await deps.scheduler.stop()
 
 
 async def _forget_stale_presence(deps: Deps) -> None:

@@ -32,11 +32,10 @@ _ids = itertools.count(1)
 
 def base_config_mapping() -> dict[str, Any]:
     raw = yaml.safe_load((REPO / "config.yaml").read_text()) or {}
-    # helpdesk.jobs_interval 0: the SLA/auto-close/abandon loop stays off; tests call its run_once themselves.
-    # retention.schedule.every 0: likewise the purge (tests call retention.job.run_once with the FakeClock).
+    # Background jobs stay on: an in-process server runs on a FakeClock, whose scheduler runs nothing by
+    # itself; a test moves time with `await server.deps.scheduler.advance(seconds)` and the due jobs run.
     return merge(raw, {"auth": {"scrypt_log_n": 4}, "server": {"ping_interval": 5, "ping_timeout": 5},
-                       "logging": {"level": "WARNING"}, "helpdesk": {"jobs_interval": 0},
-                       "retention": {"schedule": {"every": 0}}})
+                       "logging": {"level": "WARNING"}})
 
 
 def make_config(database_url: str, overrides: dict[str, Any] | None = None) -> Config:

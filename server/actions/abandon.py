@@ -79,9 +79,8 @@ async def on_requester_left(deps: Deps, account_id: int) -> list[Effect]:
 async def run_once(deps: Deps, now: dt.datetime) -> list[int]:
     """Abandon queued cases whose requester left more than the grace period ago and is still away."""
     grace = dt.timedelta(seconds=deps.config.helpdesk.abandon_after_disconnect)
-    lock: asyncio.Lock = deps.extras.setdefault("abandon.lock", asyncio.Lock())
     abandoned: list[int] = []
-    async with lock:
+    async with deps.locks.abandon:
         effects: list[Effect] = []
         async with deps.db.transaction() as s:
             due = list((await s.execute(select(Case).where(

@@ -63,8 +63,7 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
     if cfg.after <= 0:
         return done
     after, notice = dt.timedelta(seconds=cfg.after), dt.timedelta(seconds=cfg.notice)
-    lock: asyncio.Lock = deps.extras.setdefault("autoclose.lock", asyncio.Lock())
-    async with lock:
+    async with deps.locks.autoclose:
         effects: list[Effect] = []
         async with deps.db.transaction() as s:
             cases = list((await s.execute(select(Case).where(

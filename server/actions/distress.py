@@ -61,10 +61,9 @@ def pattern_regex(pattern: str) -> str:
 
 
 def matcher(deps: Deps) -> Matcher:
-    found = deps.extras.get(_KEY)
-    if found is None:
-        found = deps.extras[_KEY] = Matcher(deps.config.escalation.personal_escalation.patterns)
-    return found  # type: ignore[no-any-return]
+    if deps.distress_matcher is None:
+        deps.distress_matcher = Matcher(deps.config.escalation.personal_escalation.patterns)
+    return deps.distress_matcher
 
 
 async def after_message(deps: Deps, w: Written) -> list[Effect]:

@@ -26,6 +26,6 @@ async def set_duty(deps: Deps, actor_id: int, on_duty: bool) -> tuple[dict[str, 
         view = await account_view(s, account, now)
     # After commit, other areas react (roles: a monitor going off duty hands supervision over at once).
     effects: list[Effect] = []
-    for hook in deps.extras.get("duty_hooks", ()):
+    for hook in deps.on_duty_change:
         effects.extend(await hook(deps, actor_id, view["on_duty"]))
     return view, effects

@@ -56,10 +56,9 @@ log = logging.getLogger("livehelp.escalation")
 
 
 async def send(deps: Deps, effects: list[Effect]) -> None:
-    """Jobs and hooks without a transport send through the app's notifier (set in wiring)."""
-    notifier = deps.extras.get("notifier")
-    if notifier is not None and effects:
-        await notifier.send(effects)
+    """Jobs and hooks without a transport send through the notifier injected in Deps."""
+    if effects:
+        await deps.notifier.send(effects)
 
 
 def alert(payload: dict[str, Any], account_ids: set[int] | list[int]) -> list[Effect]:
@@ -389,23 +388,8 @@ def _page_out(deps: Deps, pages: list[dict[str, Any]]) -> None:
     url = deps.config.escalation.pager_webhook
     if not url or not pages:
         return
-    tasks: set[asyncio.Task[None]] = deps.extras.setdefault("escalation.page_tasks", set())
     for page in pages:
-        task = asyncio.create_task(_post_page(url, page))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-
-async def _post_page(url: str, page: dict[str, Any]) -> None:
-    import aiohttp
-
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
-            async with http.post(url, json=page) as r:
-                if r.status >= 400:
-                    log.warning("pager webhook refused the page", extra={"status": r.status, "case_id": page["case_id"]})
-    except Exception:  # a pager outage must not break escalation
-        log.exception("pager webhook failed", extra={"case_id": page.get("case_id")})
+        deps.spawn(deps.pager.post(url, page), name="pager-post")
 
 
 # --- the requester's answer (confirm_first routes) --------------------------------------------------

@@ -126,10 +126,6 @@ async def position_effects(s: AsyncSession, deps: Deps, queue: str, now: dt.date
             for i, c in enumerate(cases, start=1)]
 
 
-# deps.extras key: per queue, what its expected waits last depended on (off hours, next shift).
-OUTLOOKS = "queue.outlooks"
-
-
 async def outlook_changes(deps: Deps, now: dt.datetime) -> tuple[list[str], list[Effect]]:
     """Queues whose outlook changed since the last look (someone serving it went on or off duty, a shift
     began or ended, the next shift moved), with `queue.position` for everyone waiting in them: a requester
@@ -138,7 +134,7 @@ async def outlook_changes(deps: Deps, now: dt.datetime) -> tuple[list[str], list
     The first look (at start) only records. Each process remembers on its own; with several processes a
     change may be told twice, with the same content, which is harmless.
     """
-    seen: dict[str, tuple[bool, dt.datetime | None]] = deps.extras.setdefault(OUTLOOKS, {})
+    seen = deps.outlooks  # per queue, what its expected waits last depended on (off hours, next shift)
     changed: list[str] = []
     effects: list[Effect] = []
     async with deps.db.read() as s:

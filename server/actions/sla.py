@@ -72,8 +72,7 @@ def register_check(deps: Deps, check: SlaCheck) -> None:
 
 
 def checks(deps: Deps) -> list[SlaCheck]:
-    found: list[SlaCheck] = deps.extras.setdefault("sla.checks", [first_response_check])
-    return found
+    return deps.sla_checks
 
 
 async def monitors_on_duty(s: AsyncSession, now: dt.datetime) -> list[int]:
@@ -88,8 +87,7 @@ async def monitors_on_duty(s: AsyncSession, now: dt.datetime) -> list[int]:
 
 async def run_once(deps: Deps, now: dt.datetime) -> list[Breach]:
     """Raise every breach not raised before; returns the ones raised now (and sends their alerts)."""
-    lock: asyncio.Lock = deps.extras.setdefault("sla.lock", asyncio.Lock())
-    async with lock:
+    async with deps.locks.sla:
         raised: list[Breach] = []
         async with deps.db.transaction() as s:
             found: list[Breach] = []
@@ -125,7 +123,6 @@ async def run_once(deps: Deps, now: dt.datetime) -> list[Breach]:
 
 
 async def send(deps: Deps, effects: list[Effect]) -> None:
-    """Jobs have no transport: they send through the app's notifier (set by the helpdesk wiring)."""
-    notifier = deps.extras.get("notifier")
-    if notifier is not None and effects:
-        await notifier.send(effects)
+    """Jobs have no transport: they send through the notifier injected in Deps."""
+    if effects:
+        await deps.notifier.send(effects)

@@ -388,7 +388,6 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
     effects: list[Effect] = []
     for m in gone:
         effects.extend(await release_monitor(deps, m, "no longer on duty or connected"))
-    notifier = deps.extras.get("notifier")
-    if notifier is not None and effects:
-        await notifier.send(effects)
+    if effects:
+        await deps.notifier.send(effects)
     return {"released": gone}

@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from server.clock import SystemClock
 from server.config import Config, load_config
 from server.connections import Connections
+from server.scheduler import Scheduler
 from server.deps import Deps
 from server.message_writer import MessageWriter
 from server.storage.db import Database
 from server.wiring import retention as wire_retention
+from server.wiring.outbound import HttpPager
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
@@ -33,7 +35,7 @@ async def command_deps(config: Config) -> AsyncIterator[Deps]:
     sealer = wire_retention.make_sealer(config)
     writer = MessageWriter(db, clock, sealer)
     deps = Deps(config=config, clock=clock, db=db, writer=writer, sealer=sealer, connections=Connections(),
-                server_id="cli")
+                server_id="cli", pager=HttpPager(), scheduler=Scheduler(clock))
     try:
         yield deps
     finally:

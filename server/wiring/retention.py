@@ -3,8 +3,6 @@ start (a wrong or missing key refuses the start with one line), and the in-serve
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -26,17 +24,16 @@ def make_sealer(config: Config) -> Keyring:
 def wire(app: web.Application, deps: Deps) -> None:
     keyring = job.keyring_of(deps)
     keyring.clock = deps.clock
-    deps.extras["keyring"] = keyring
 
     async def retention_ctx(_app: web.Application) -> AsyncIterator[None]:
         await keyring.open(deps.db)  # before the server listens: a wrong key never serves
-        task: asyncio.Task[None] | None = None
-        if deps.config.retention.schedule.every > 0:
-            task = asyncio.create_task(job.schedule(deps), name="retention-schedule")
+        cfg = deps.config.retention.schedule
+        call = None
+        if cfg.every > 0:
+            call = deps.scheduler.looping_call(lambda: job.run_once(deps, deps.clock.now()), cfg.every,
+                                               name="retention-purge", first_after=cfg.first_after)
         yield
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if call is not None:
+            call.cancel()
 
     app.cleanup_ctx.append(retention_ctx)

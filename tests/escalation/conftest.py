@@ -15,6 +15,4 @@ def escalation_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 def config_overrides(escalation_overrides: dict[str, Any]) -> dict[str, Any]:
-    from server.config import merge
-
-    return merge({"helpdesk": {"jobs_interval": 0}, "escalation": {"sla_check_interval": 0}}, escalation_overrides)
+    return escalation_overrides

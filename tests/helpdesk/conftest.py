@@ -1,4 +1,5 @@
-"""Helpdesk tests: the background job loop is off (tests call run_once with the FakeClock)."""
+"""Helpdesk tests: jobs run when a test moves the FakeClock (`await server.deps.scheduler.advance(s)`)
+or when it calls a job's run_once itself."""
 
 from __future__ import annotations
 
@@ -15,6 +16,4 @@ def helpdesk_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 def config_overrides(helpdesk_overrides: dict[str, Any]) -> dict[str, Any]:
-    from server.config import merge
-
-    return merge({"helpdesk": {"jobs_interval": 0}}, helpdesk_overrides)
+    return helpdesk_overrides

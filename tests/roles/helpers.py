@@ -6,9 +6,8 @@ from typing import Any
 
 from tests.support import Client, LiveServer
 
-# Keep the periodic supervision check out of the way: tests call supervision.run_once themselves.
+# The periodic supervision check runs only when a test moves the FakeClock through the scheduler.
 ROLES_OVERRIDES: dict[str, Any] = {
-    "roles": {"supervision_check_interval": 0},
     "limits": {"events_per_second": 10000, "events_burst": 10000},
 }
 
