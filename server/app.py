@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import socketio
 from aiohttp import web
 
+from server.actions import presence
 from server.api import core as api_core
 from server.api import escalation as api_escalation
 from server.api import helpdesk as api_helpdesk
@@ -81,12 +82,12 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
 async def _database_and_writer(app: web.Application) -> AsyncIterator[None]:
     deps = app[DEPS]
     await deps.db.upgrade()
-    await _forget_stale_presence(deps)
+    await presence.forget_stale(deps)
     deps.writer.start()
     log.info("ready", extra={"server_id": deps.server_id, "dialect": deps.db.dialect})
     yield
     await deps.writer.stop()
-    await _forget_presence_of_this_server(deps)
+    await presence.forget_this_server(deps)
     await deps.db.close()
 
 
@@ -97,27 +98,6 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     deps.scheduler.start()
     yield
     await deps.scheduler.stop()
-
-
-async def _forget_stale_presence(deps: Deps) -> None:
-    """A crashed process leaves presence rows; with one process (no Redis) every row is stale."""
-    from sqlalchemy import delete
-
-    from server.storage.models import Presence
-
-    if deps.config.server.redis_url:
-        return
-    async with deps.db.transaction() as s:
-        await s.execute(delete(Presence))
-
-
-async def _forget_presence_of_this_server(deps: Deps) -> None:
-    from sqlalchemy import delete
-
-    from server.storage.models import Presence
-
-    async with deps.db.transaction() as s:
-        await s.execute(delete(Presence).where(Presence.server_id == deps.server_id))
 
 
 async def _disconnect_clients(app: web.Application) -> None:

@@ -7,6 +7,7 @@ instead of waiting (Synapse's single Clock).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Protocol
 
 UTC = dt.timezone.utc
@@ -17,10 +18,17 @@ class Clock(Protocol):
         """An aware UTC datetime."""
         ...
 
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back (rate limits, durations), not tied to the wall."""
+        ...
+
 
 class SystemClock:
     def now(self) -> dt.datetime:
         return dt.datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
 
 
 class FakeClock:
@@ -28,12 +36,18 @@ class FakeClock:
 
     def __init__(self, start: dt.datetime | None = None) -> None:
         self._now = start or dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        self._mono = 1000.0
 
     def now(self) -> dt.datetime:
         return self._now
 
+    def monotonic(self) -> float:
+        return self._mono
+
     def advance(self, seconds: float = 0, **kw: float) -> dt.datetime:
-        self._now = self._now + dt.timedelta(seconds=seconds, **kw)
+        step = dt.timedelta(seconds=seconds, **kw)
+        self._now = self._now + step
+        self._mono += max(0.0, step.total_seconds())
         return self._now
 
     def set(self, when: dt.datetime) -> None:

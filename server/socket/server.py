@@ -7,21 +7,15 @@ unknown event answers `invalid` and never drops the connection.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import socketio
-from sqlalchemy import delete, select
-
-from server.actions.accounts import authenticate
-from server.actions.rooms import socket_rooms_for
+from server.actions import presence
 from server.deps import Deps
 from server.errors import DomainError, Invalid, RateLimited
-from server.notify import ADMINS, MONITORS, Notifier, account_room
+from server.notify import Notifier
 from server.socket import handlers  # noqa: F401  (registers every event)
 from server.socket.registry import EVENTS, EventContext
-from server.storage.facts import load_actor
-from server.storage.models import Presence, RoomMember
 
 log = logging.getLogger("livehelp.socket")
 
@@ -31,9 +25,25 @@ class _Bucket:
 
     __slots__ = ("tokens", "stamp")
 
-    def __init__(self, burst: float) -> None:
+    def __init__(self, burst: float, stamp: float) -> None:
         self.tokens = burst
-        self.stamp = time.monotonic()
+        self.stamp = stamp
+
+
+class _Refused(socketio.exceptions.ConnectionRefusedError):
+    """A refused connect carries {"code", "message"} as its data, like every other error."""
+
+    def __init__(self, error: dict[str, str]) -> None:
+        super().__init__()
+        self.error_args = error
+
+
+# Names python-socketio gives to the socket's own life: a client emitting them is not an event.
+RESERVED = frozenset({"connect", "disconnect", "connect_error"})
+
+
+def _reserved_answer(event: str) -> dict[str, object]:
+    return {"ok": False, **Invalid(f"{event!r} is reserved and cannot be sent as an event").to_dict()}
 
 
 def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
@@ -41,10 +51,10 @@ def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
     buckets: dict[str, _Bucket] = {}
 
     def allow(sid: str) -> bool:
+        now = deps.clock.monotonic()
         b = buckets.get(sid)
         if b is None:
-            b = buckets[sid] = _Bucket(limits.events_burst)
-        now = time.monotonic()
+            b = buckets[sid] = _Bucket(limits.events_burst, now)
         b.tokens = min(limits.events_burst, b.tokens + (now - b.stamp) * limits.events_per_second)
         b.stamp = now
         if b.tokens < 1:
@@ -53,49 +63,37 @@ def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
         return True
 
     @sio.event
-    async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
+    async def connect(sid: str, environ: Any, auth: Any = None) -> dict[str, object] | None:
+        if deps.connections.account_of(sid) is not None:
+            return _reserved_answer("connect")  # a connected client emitted 'connect': nothing happens
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            session = await authenticate(deps, token)
+            done = await presence.connect(deps, sid, token)
         except DomainError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.to_dict()["error"]) from None
-        await sio.save_session(sid, {"account_id": session.account_id, "is_guest": session.is_guest})
-        now = deps.clock.now()
-        async with deps.db.transaction() as s:
-            s.add(Presence(sid=sid, account_id=session.account_id, server_id=deps.server_id, connected_at=now))
-        async with deps.db.read() as s:
-            actor = await load_actor(s, session.account_id, now)
-            room_ids = [r[0] for r in (await s.execute(
-                select(RoomMember.room_id).where(RoomMember.account_id == session.account_id))).all()]
-        deps.connections.add(sid, session.account_id)
-        await sio.enter_room(sid, account_room(session.account_id))
-        if actor.has("monitor"):
-            await sio.enter_room(sid, MONITORS)
-        if actor.has("admin"):
-            await sio.enter_room(sid, ADMINS)
-        for rid in room_ids:
-            for r in socket_rooms_for(rid, actor):
-                await sio.enter_room(sid, r)
-        log.info("connected", extra={"sid": sid, "account_id": session.account_id})
+            raise _Refused(exc.to_dict()["error"]) from None
+        await sio.save_session(sid, {"account_id": done.session.account_id, "is_guest": done.session.is_guest})
+        for room in done.rooms:
+            await sio.enter_room(sid, room)
+        log.info("connected", extra={"sid": sid, "account_id": done.session.account_id})
+        return None
 
     @sio.event
-    async def disconnect(sid: str, *args: Any) -> None:
+    async def disconnect(sid: str, *args: Any) -> dict[str, object] | None:
+        if sio.manager.is_connected(sid, "/"):
+            # python-socketio marks a socket that is really going before it calls this handler; one still
+            # connected means the client emitted 'disconnect' itself: no bucket reset, no presence change.
+            return _reserved_answer("disconnect")
         buckets.pop(sid, None)
-        account_id = deps.connections.remove(sid)
-        if account_id is None:
-            return
         try:
-            async with deps.db.transaction() as s:
-                await s.execute(delete(Presence).where(Presence.sid == sid))
-                left = (await s.execute(select(Presence.sid).where(Presence.account_id == account_id).limit(1))).first()
-            if left is None:
-                for hook in deps.on_last_disconnect:
-                    await notifier.send(await hook(deps, account_id))
+            await notifier.send(await presence.disconnect(deps, sid))
         except Exception:
-            log.exception("disconnect cleanup failed", extra={"sid": sid, "account_id": account_id})
-        log.info("disconnected", extra={"sid": sid, "account_id": account_id})
+            log.exception("disconnect cleanup failed", extra={"sid": sid})
+        log.info("disconnected", extra={"sid": sid})
+        return None
 
     async def dispatch(event: str, sid: str, *args: Any) -> dict[str, Any]:
+        if event in RESERVED:
+            return _reserved_answer(event)
         handler = EVENTS.get(event)
         if handler is None:
             return Invalid(f"unknown event {event!r}").to_dict() | {"ok": False}
