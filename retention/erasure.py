@@ -19,14 +19,14 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from retention.job import compact, keyring_of
+from retention.purge import CLOSED, Actor, CaseReport, audit_row, erase_case, erase_sent_elsewhere
 from roles.facts import STAFF_ROLES
 from server.clock import iso
 from server.deps import Deps
 from server.errors import Conflict, Invalid, NotFound
 from server.storage.facts import roles_and_teams
 from server.storage.models import Account, Case, Token
-from retention.job import compact, keyring_of
-from retention.purge import CLOSED, Actor, CaseReport, audit_row, erase_case, erase_sent_elsewhere
 
 ERASED_NAME = "Erased requester"
 

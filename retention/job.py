@@ -13,7 +13,6 @@ vacuumed so the dead tuples of destroyed keys go at once (see docs/retention.md)
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import os
@@ -25,11 +24,11 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from retention.keys import Keyring
+from retention.purge import JOB, Actor, CaseReport, cutoffs, due_cases, purge_audit_detail, purge_case
 from server.clock import iso
 from server.deps import Deps
 from server.storage.models.retention import RetentionLease
-from retention.keys import Keyring
-from retention.purge import JOB, Actor, CaseReport, cutoffs, due_cases, purge_audit_detail, purge_case
 
 log = logging.getLogger("livehelp.retention.job")
 LEASE_NAME = "purge"

@@ -25,12 +25,12 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from retention.keys import Keyring
 from server import lifecycle
 from server.clock import iso
 from server.config_sections.retention import RetentionPeriods
 from server.storage.models import Account, Case, Message
 from server.storage.models.retention import Attachment, CaseKey, RetentionAudit
-from retention.keys import Keyring
 
 log = logging.getLogger("livehelp.retention.purge")
 

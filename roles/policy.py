@@ -89,6 +89,20 @@ def can_read_room(actor: Actor, room: RoomFacts) -> Decision:
     return deny("you are not in this room")
 
 
+def can_read_transcript(actor: Actor, room: RoomFacts) -> Decision:
+    """A case's transcript: whoever may read its room."""
+    return ALLOW if can_read_room(actor, room) else deny("you may not read this case's transcript")
+
+
+def can_post_sensitive(room_kind: str | None, matched: str | None = None) -> Decision:
+    """Sensitive content lives only in case rooms (where the 30-day purge and sealing apply); `matched`
+    names what the automatic detection found, for the refusal. A missing room is answered elsewhere."""
+    if room_kind is None or room_kind == "case":
+        return ALLOW
+    found = f"this message looks like it contains {matched}; " if matched else ""
+    return deny(f"{found}sensitive content is never posted outside a case room")
+
+
 def can_send_message(actor: Actor, room: RoomFacts, kind: str) -> Decision:
     if kind not in MESSAGE_KINDS:
         return deny(f"message kind {kind!r} cannot be sent by clients")
@@ -227,6 +241,10 @@ def can_resolve_case(actor: Actor, case: CaseFacts) -> Decision:
 
 
 # --- escalations: routes, hand-offs, experts, transfers, personal escalation (escalation area) ----
+
+
+def can_view_escalations(actor: Actor) -> Decision:
+    return ALLOW if actor.is_staff else deny("only staff see a case's escalations")
 
 
 def can_list_routes(actor: Actor) -> Decision:

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from roles.facts import Actor, CaseFacts, RoomFacts
+from server.actions.access import refusal
 from server.clock import Clock
-from server.errors import DomainError, Forbidden, NotFound, Unavailable
+from server.errors import DomainError, NotFound, Unavailable
 from server.sealing import Sealer
 from server.storage.db import Database
 from server.storage.facts import case_facts_for, roles_and_teams
@@ -266,15 +267,16 @@ class MessageWriter:
             decision = policy.can_send_message(
                 actor, RoomFacts(room.id, room.kind, members.get((room.id, sender.id)), case), d.kind)
             if not decision:
-                outcomes.append((p, Forbidden(decision.reason)))
+                outcomes.append((p, refusal(decision)))
                 continue
             first_in_batch[key] = idx
             row: dict[str, Any] = dict(room_id=d.room_id, sender_id=d.sender_id, client_id=d.client_id,
                                        kind=d.kind, body=d.body, body_sealed=None, sensitive=d.sensitive,
                                        purged=False, meta=d.meta, created_at=now)
             if d.sensitive:
-                if room.kind != "case":
-                    outcomes.append((p, Forbidden("sensitive content is never posted outside a case room")))
+                where = policy.can_post_sensitive(room.kind)
+                if not where:
+                    outcomes.append((p, refusal(where)))
                     del first_in_batch[key]
                     continue
                 row["body_sealed"] = await self.sealer.seal(session, room.id, d.body)

@@ -3,7 +3,7 @@ LIVEHELP_TEST_DATABASE_URL is set), a real server on a free port, and clients by
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp

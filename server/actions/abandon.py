@@ -9,7 +9,6 @@ is a timestamp and a job, so it survives restarts and works with several process
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
@@ -18,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server import lifecycle
-from server.actions.cases import access_case, case_updated, case_view, facts_of
+from server.actions.access import access_case, enforce, facts_of
+from server.actions.cases import case_updated, case_view
 from server.actions.messages import system_emit
 from server.actions.queue import after_leaving_queue
 from server.actions.sla import send
 from server.deps import Deps
-from server.errors import Conflict, Forbidden
+from server.errors import Conflict
 from server.notify import Effect
 from server.storage.facts import connected_accounts, load_actor
 from server.storage.messages import append_system_message
@@ -56,8 +56,7 @@ async def abandon_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[st
         actor = await load_actor(s, actor_id, now)
         case = await access_case(s, case_id)
         decision = policy.can_abandon_case(actor, await facts_of(s, case))
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         if not lifecycle.allowed("abandon", case.status):
             raise Conflict("someone is already helping with this request; it can only be resolved now")
         effects = await do_abandon(s, deps, case, now, "The request was withdrawn before anyone answered.",

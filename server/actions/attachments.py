@@ -18,15 +18,16 @@ from typing import Any
 
 from sqlalchemy import delete, update
 
+from retention.job import keyring_of
+from retention.sniff import UploadRefused, check_upload
 from roles import policy
+from server.actions.access import access_case, enforce
 from server.deps import Deps
-from server.errors import Forbidden, Invalid, NotFound
+from server.errors import Invalid, NotFound
 from server.notify import Effect
 from server.storage.facts import load_actor, room_facts
 from server.storage.models import Case, Room
 from server.storage.models.retention import Attachment
-from retention.job import keyring_of
-from retention.sniff import UploadRefused, check_upload
 
 log = logging.getLogger("livehelp.attachments")
 NAME_MAX = 200
@@ -68,7 +69,6 @@ def attachment_view(att: Attachment, name: str | None) -> dict[str, Any]:
 async def upload(deps: Deps, actor_id: int, case_id: int, filename: str | None, declared_type: str | None,
                  data: bytes, sensitive: bool | None = None) -> tuple[dict[str, Any], list[Effect]]:
     """Store the file sealed, then post a message referencing it (through the writer, like any chat)."""
-    from server.actions.cases import access_case
     from server.actions.messages import send_message
 
     cfg = deps.config.retention.uploads
@@ -91,8 +91,7 @@ async def upload(deps: Deps, actor_id: int, case_id: int, filename: str | None, 
         if not policy.can_read_room(actor, facts):
             raise NotFound("no such case")
         decision = policy.can_upload_attachment(actor, facts)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         att = Attachment(case_id=case.id, room_id=room.id, message_id=None, uploader_id=actor_id,
                          name_sealed=await keyring.seal_bytes(s, room.id, name.encode("utf-8"), "name"),
                          content_sealed=await keyring.seal_bytes(s, room.id, data, "file"),
@@ -133,8 +132,7 @@ async def download(deps: Deps, actor_id: int, attachment_id: int) -> Download:
         if not policy.can_read_room(actor, facts):
             raise NotFound("no such attachment")
         decision = policy.can_download_attachment(actor, facts, att.sensitive)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         if att.purged_at is not None or att.content_sealed is None or att.name_sealed is None:
             raise NotFound("this file was deleted under the retention policy")
         data = await keyring.unseal_bytes(s, att.room_id, att.content_sealed, "file")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
-from server.actions.guard import enforce
+from server.actions.access import enforce
 from server.clock import iso
 from server.deps import Deps
 from server.storage.facts import load_actor

@@ -12,7 +12,6 @@ with the job wins.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from typing import Any

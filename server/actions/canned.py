@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
-from server.actions.cases import access_case
+from server.actions.access import access_case, enforce
 from server.config_sections.helpdesk import SHORTCUT
 from server.deps import Deps
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound
 from server.storage.facts import load_actor
 from server.storage.models import Account
 from server.storage.models.helpdesk import CannedResponse, HelpdeskFlag
@@ -83,8 +83,7 @@ async def _all(s: AsyncSession) -> list[dict[str, Any]]:
 async def list_for_staff(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
     async with deps.db.read() as s:
         decision = policy.can_use_canned(await load_actor(s, actor_id, deps.clock.now()))
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         return await _all(s)
 
 
@@ -96,8 +95,7 @@ async def list_for_admin(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
 
 async def _admin(s: AsyncSession, deps: Deps, actor_id: int) -> None:
     decision = policy.can_manage_helpdesk(await load_actor(s, actor_id, deps.clock.now()))
-    if not decision:
-        raise Forbidden(decision.reason)
+    enforce(decision)
 
 
 async def save(deps: Deps, actor_id: int, shortcut: str, text: str) -> tuple[dict[str, Any], bool]:
@@ -159,8 +157,7 @@ async def render(deps: Deps, actor_id: int, shortcut: str, case_id: Any) -> str:
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
         decision = policy.can_use_canned(actor)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         row = await _by_ref(s, normalize_shortcut(shortcut))
         case = await access_case(s, case_id)
         requester = await s.get(Account, case.requester_id)

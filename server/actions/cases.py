@@ -13,21 +13,19 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
-from roles.facts import CaseFacts
 from server import lifecycle
-from server.actions.guard import enforce
+from server.actions.access import access_case, enforce, facts_of
 from server.actions.messages import system_emit
 from server.actions.rooms import set_member_role, socket_rooms_for
 from server.actions.sensitive import refuse_sensitive_text
 from server.deps import Deps
-from server.errors import Conflict, Forbidden, NotFound
+from server.errors import Conflict
 from server.message_writer import Written
 from server.notify import MONITORS, Effect, Emit, Join, account_room, room_staff_room
 from server.storage.facts import case_facts_for, load_actor
 from server.storage.messages import append_system_message
 from server.storage.models import Account, Case, Room
 from server.views import case_dict
-
 
 # --- reading --------------------------------------------------------------------------------------
 
@@ -46,19 +44,6 @@ async def case_view(s: AsyncSession, case: Case) -> dict[str, Any]:
 def requester_view(view: dict[str, Any]) -> dict[str, Any]:
     """What the requester sees of their case: no monitor (supervision is staff business)."""
     return dict(view, monitor=None)
-
-
-async def access_case(s: AsyncSession, case_id: Any) -> Case:
-    if isinstance(case_id, bool) or not isinstance(case_id, int):
-        raise NotFound("no such case")
-    case = await s.get(Case, case_id)
-    if case is None:
-        raise NotFound("no such case")
-    return case
-
-
-async def facts_of(s: AsyncSession, case: Case) -> CaseFacts:
-    return (await case_facts_for(s, [case]))[case.id]
 
 
 def case_updated(view: dict[str, Any], case: Case) -> list[Effect]:
@@ -102,8 +87,7 @@ async def list_queue(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
         decision = policy.can_list_queue(actor)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         cases = list((await s.execute(
             select(Case).where(Case.status == lifecycle.QUEUED).order_by(Case.created_at, Case.id))).scalars())
         people = await people_of(s, cases)
@@ -137,8 +121,7 @@ async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_
     async with deps.db.transaction() as s:
         actor = await load_actor(s, actor_id, now)
         decision = policy.can_request_help(actor)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         room = Room(kind="case", name=None, topic=topic, last_seq=0, created_by=actor_id, created_at=now)
         s.add(room)
         await s.flush()
@@ -236,8 +219,7 @@ async def _simple_transition(deps: Deps, actor_id: int, case_id: Any, action: st
         case = await access_case(s, case_id)
         facts = await facts_of(s, case)
         decision = policy.can_resolve_case(actor, facts) if action == "resolve" else policy.can_manage_case(actor, facts)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         if not lifecycle.allowed(action, case.status):
             raise Conflict(f"a case that is {case.status} cannot be {lifecycle.target(action).replace('_', ' ')}")
         await _transition(s, case, action, dict(extra or {}))

@@ -20,12 +20,11 @@ from sqlalchemy import select
 
 from roles import policy
 from roles.facts import STAFF_ROLES
-from server.actions.cases import access_case, facts_of
+from server.actions.access import access_case, enforce, facts_of
 from server.actions.escalations import alert, display_name, post_note
 from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.deps import Deps
-from server.errors import Forbidden
 from server.message_writer import Written
 from server.notify import Effect
 from server.storage import audiences
@@ -116,8 +115,7 @@ async def flag_case(deps: Deps, actor_id: int, case_id: Any, note: str) -> tuple
         membership = (await s.execute(select(RoomMember.role).where(
             RoomMember.room_id == case.room_id, RoomMember.account_id == actor_id))).scalar_one_or_none()
         decision = policy.can_flag_case(actor, facts, membership)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         flag = CaseFlag(case_id=case.id, kind=KIND, source="manual", message_id=None, matched=None,
                         raised_by=actor_id, note=note.strip(), created_at=now)
         s.add(flag)

@@ -6,8 +6,8 @@ from typing import Any
 
 from roles import policy
 from roles.facts import Actor
+from server.actions.access import enforce
 from server.actions.accounts import account_view
-from server.actions.guard import enforce
 from server.deps import Deps
 from server.notify import Effect
 from server.storage.facts import load_actor

@@ -17,29 +17,27 @@ requester; case.confirm_handoff by the requester completes the hand-off or decli
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import false, null, select, true, update
 from sqlalchemy import case as sql_case
+from sqlalchemy import false, null, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
-from roles.facts import Actor, CaseFacts
 from server import lifecycle
-from server.actions.cases import _transition, access_case, case_updated, case_view, facts_of, requester_view
+from server.actions.access import access_case, authorized_case, enforce
+from server.actions.cases import _transition, case_updated, case_view, requester_view
 from server.actions.messages import system_emit
 from server.actions.rooms import add_member
 from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.config_sections.escalation import Priority, Route
 from server.deps import Deps
-from server.errors import Conflict, Forbidden, Invalid
+from server.errors import Conflict, Invalid
 from server.message_writer import Written
 from server.notify import Effect, Emit, Join, account_room, room_room, room_staff_room
 from server.storage import audiences
@@ -78,16 +76,7 @@ async def lock_case(s: AsyncSession, case_id: int, statuses: frozenset[str] | tu
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-async def authorized_case(s: AsyncSession, actor_id: int, case_id: Any, now: dt.datetime,
-                          can: Callable[[Actor, CaseFacts], policy.Decision]) -> tuple[Actor, Case, CaseFacts]:
-    """The actor, the case and its facts, or Forbidden unless `can(actor, facts)` allows (NotFound first)."""
-    actor = await load_actor(s, actor_id, now)
-    case = await access_case(s, case_id)
-    facts = await facts_of(s, case)
-    decision = can(actor, facts)
-    if not decision:
-        raise Forbidden(decision.reason)
-    return actor, case, facts
+
 
 
 async def post_note(s: AsyncSession, room_id: int, sender_id: int | None, body: str, now: dt.datetime,
@@ -160,8 +149,7 @@ async def case_escalations(deps: Deps, actor_id: int, case_id: Any) -> list[dict
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
         case = await access_case(s, case_id)
-        if not actor.is_staff:
-            raise Forbidden("only staff see a case's escalations")
+        enforce(policy.can_view_escalations(actor))
         rows = list((await s.execute(select(Escalation).where(Escalation.case_id == case.id)
                                      .order_by(Escalation.created_at, Escalation.id))).scalars())
         return await escalation_views(s, rows)
@@ -229,8 +217,7 @@ async def list_routes(deps: Deps, actor_id: int) -> tuple[dict[str, Any], list[E
     async with deps.db.transaction() as s:
         actor = await load_actor(s, actor_id, now)
         decision = policy.can_list_routes(actor)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         rooms = await route_room_ids(s, deps)
         for route in cfg.routes:
             rid = rooms.get(route.name)

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles import policy
 from roles.facts import CaseFacts
 from server import lifecycle
-from server.actions.cases import access_case, case_updated, case_view
-from server.actions.escalations import alert, authorized_case, display_name, lock_case, post_note
+from server.actions.access import access_case, authorized_case
+from server.actions.cases import case_updated, case_view
+from server.actions.escalations import alert, display_name, lock_case, post_note
 from server.clock import iso
 from server.deps import Deps
 from server.errors import Conflict, Invalid

@@ -14,15 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from roles.facts import Actor, CaseFacts
+from server.actions import sensitive as sensitive_actions
+from server.actions.access import authorized_room
 from server.deps import Deps
-from server.errors import Forbidden, Invalid
+from server.errors import Invalid
 from server.message_writer import Draft, Written
 from server.notify import Effect, Emit, account_room, room_room, room_staff_room
-from server.storage.facts import case_facts_for, load_actor, load_actors, room_facts, roles_and_teams
+from server.storage.facts import case_facts_for, load_actor, load_actors, roles_and_teams
 from server.storage.messages import messages_after, messages_before
 from server.storage.models import Account, Case, Message, Room, RoomMember
-from server.actions.rooms import access_room
-from server.actions import sensitive as sensitive_actions
 from server.views import message_dict, sender_dict
 
 
@@ -97,11 +97,7 @@ async def views_for(s: AsyncSession, deps: Deps, viewer: Actor, membership: str 
 
 
 async def _readable_room(s: AsyncSession, deps: Deps, actor: Actor, room_id: int) -> tuple[Room, str | None, CaseFacts | None]:
-    room = await access_room(s, room_id)
-    facts = await room_facts(s, room, actor.id)
-    decision = policy.can_read_room(actor, facts)
-    if not decision:
-        raise Forbidden(decision.reason) if actor.is_staff else Forbidden("you are not in this room")
+    room, facts = await authorized_room(s, actor, room_id, policy.can_read_room)
     return room, facts.membership, facts.case
 
 

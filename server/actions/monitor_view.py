@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server import lifecycle
-from server.actions.guard import enforce
+from server.actions.access import enforce
 from server.clock import as_utc
 from server.deps import Deps
 from server.notify import ADMINS, MONITORS, Emit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -17,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles import policy
 from roles.facts import Actor
 from server.actions import audit
+from server.actions.access import enforce
 from server.actions.accounts import account_view
-from server.actions.guard import enforce
 from server.deps import Deps
-from server.errors import Conflict, Forbidden, NotFound
+from server.errors import Conflict, NotFound
 from server.notify import Effect, Emit, account_room
 from server.storage import participation
 from server.storage.facts import load_actor, load_actors
@@ -131,7 +132,7 @@ async def promote(deps: Deps, actor_id: int | None, *, account_id: int | None = 
         if not decision:
             if not force and policy.can_promote(*args, force=True):
                 hint = "use --force to promote anyway" if via == "cli" else 'send "force": true to promote anyway'
-                raise Forbidden(f"{decision.reason} ({hint})")
+                enforce(replace(decision, reason=f"{decision.reason} ({hint})"))
             enforce(decision)
         eligible = policy.promotion_eligible(progress, cfg.vouches_required, cfg.distinct_vouchers_required)
         removed = await s.execute(delete(AccountRole).where(AccountRole.account_id == account.id,

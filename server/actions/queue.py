@@ -25,10 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles import policy
 from roles.facts import Actor
 from server import lifecycle
+from server.actions.access import access_case, enforce, facts_of
 from server.actions.messages import system_emit
 from server.clock import iso
 from server.deps import Deps
-from server.errors import Forbidden
 from server.notify import Effect, Emit, account_room
 from server.storage import duty
 from server.storage.facts import roles_and_teams
@@ -225,8 +225,7 @@ async def enforce_case_cap(s: AsyncSession, deps: Deps, actor: Actor) -> None:
         (Case.helper_id == actor.id) | (Case.trainee_id == actor.id),
         Case.status.in_(CAPPED_STATUSES)))).scalar_one()
     decision = policy.can_take_another_case(actor, int(open_cases) - 1, deps.config.helpdesk.max_open_cases)
-    if not decision:
-        raise Forbidden(decision.reason)
+    enforce(decision)
 
 
 # --- the public status ------------------------------------------------------------------------------
@@ -260,7 +259,6 @@ async def desk_status(deps: Deps) -> dict[str, Any]:
 async def position_for(deps: Deps, actor_id: int, case_id: Any) -> dict[str, Any]:
     """queue.position asked for (e.g. after a reconnect): the requester of the case, or staff.
     A case that is no longer queued answers position null."""
-    from server.actions.cases import access_case, facts_of
     from server.storage.facts import load_actor
 
     now = deps.clock.now()
@@ -268,8 +266,7 @@ async def position_for(deps: Deps, actor_id: int, case_id: Any) -> dict[str, Any
         actor = await load_actor(s, actor_id, now)
         case = await access_case(s, case_id)
         decision = policy.can_see_queue_position(actor, await facts_of(s, case))
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         if case.status != lifecycle.QUEUED:
             return {"case_id": case.id, "position": None, "expected_wait_seconds": None}
         view = await outlook(s, deps, case.queue, now)

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
+from server.actions.access import enforce
 from server.clock import UTC, iso
 from server.deps import Deps
-from server.errors import Forbidden, Invalid
+from server.errors import Invalid
 from server.storage.facts import load_actor
 from server.storage.models.escalation import DECLINED, CaseExpert, CaseFlag, Escalation
 
@@ -77,8 +78,7 @@ async def escalation_report(deps: Deps, actor_id: int, month: str | None) -> dic
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, clock_now)
         decision = policy.can_view_escalation_reports(actor)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
 
         rows = {True: await _month_rows(s, start, end), False: await _month_rows(s, prev, start)}
 

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server.actions import audit
+from server.actions.access import enforce
 from server.actions.accounts import KNOWN_ROLES, account_view, issue_token, validate_new_account
-from server.actions.guard import enforce
 from server.actions.promotion import access_account, acting
 from server.clock import iso
 from server.deps import Deps

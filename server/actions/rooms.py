@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from roles.facts import Actor
-from server.actions.guard import enforce
+from server.actions.access import access_room, enforce
 from server.actions.sensitive import refuse_sensitive_text
 from server.deps import Deps
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Conflict, Invalid
 from server.notify import Effect, Emit, Join, room_room, room_staff_room
 from server.storage.facts import load_actor, room_facts
 from server.storage.messages import append_system_message
@@ -65,8 +65,7 @@ async def create_room(deps: Deps, actor_id: int, name: str, topic: str | None) -
         async with deps.db.transaction() as s:
             actor = await load_actor(s, actor_id, now)
             decision = policy.can_create_room(actor)
-            if not decision:
-                raise Forbidden(decision.reason)
+            enforce(decision)
             room = Room(kind="team", name=name, topic=topic, last_seq=0, created_by=actor_id, created_at=now)
             s.add(room)
             await s.flush()
@@ -77,13 +76,6 @@ async def create_room(deps: Deps, actor_id: int, name: str, topic: str | None) -
     return view, [Join(actor_id, socket_rooms_for(room.id, actor))]
 
 
-async def access_room(s: AsyncSession, room_id: int) -> Room:
-    room = await s.get(Room, room_id)
-    if room is None:
-        raise NotFound("no such room")
-    return room
-
-
 async def join_room(deps: Deps, actor_id: int, room_id: int) -> tuple[dict[str, Any], list[Effect]]:
     now = deps.clock.now()
     async with deps.db.transaction() as s:
@@ -91,8 +83,7 @@ async def join_room(deps: Deps, actor_id: int, room_id: int) -> tuple[dict[str, 
         room = await access_room(s, room_id)
         facts = await room_facts(s, room, actor_id)
         decision = policy.can_join_room(actor, facts)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         effects: list[Effect] = [Join(actor_id, socket_rooms_for(room.id, actor))]
         role = facts.membership or (policy.case_join_role(actor, facts.case) if room.kind == "case" else "member")
         if await add_member(s, room.id, actor_id, role, deps):

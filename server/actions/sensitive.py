@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from retention.detect import sensitive_matches
 from roles import policy
 from roles.facts import Actor
+from server.actions.access import enforce
 from server.deps import Deps
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound
 from server.notify import Effect, Emit, account_room
-from server.storage.facts import load_actor, load_actors, room_facts, roles_and_teams
+from server.storage.facts import load_actor, load_actors, roles_and_teams, room_facts
 from server.storage.models import Account, Message, Room, RoomMember
 from server.views import message_dict, sender_dict
-from retention.detect import sensitive_matches
 
 if TYPE_CHECKING:
     from server.message_writer import Written
@@ -56,10 +57,8 @@ async def auto_sensitive(deps: Deps, room_id: int, body: str) -> list[str]:
         return []
     async with deps.db.read() as s:
         kind = (await s.execute(select(Room.kind).where(Room.id == room_id))).scalar_one_or_none()
-    if kind is None or kind == "case":
-        return found  # a missing room is answered not_found by the writer
-    raise Forbidden(f"this message looks like it contains {describe(found)}; sensitive content is never "
-                    f"posted outside a case room")
+    enforce(policy.can_post_sensitive(kind, describe(found)))  # a missing room: not_found by the writer
+    return found
 
 
 async def first_message_fields(s: Any, deps: Deps, room_id: int, body: str) -> dict[str, Any]:
@@ -147,8 +146,7 @@ async def mark_sensitive(deps: Deps, actor_id: int, message_id: int) -> tuple[di
                 actor, facts.membership, facts.case, msg.kind, False) == "hidden":
             raise NotFound("no such message")
         decision = policy.can_mark_sensitive(actor, facts.case)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         if msg.kind == "system":
             raise Invalid("messages written by the server cannot be marked sensitive")
         if msg.purged:
@@ -176,15 +174,15 @@ async def mark_sensitive(deps: Deps, actor_id: int, message_id: int) -> tuple[di
 
 async def erase_requester(deps: Deps, actor_id: int, who: str | int) -> dict[str, Any]:
     """The admin's right-to-erasure action (REST); the shell has `livehelp retention erase`."""
-    from retention.erasure import case_line, erase_requester as do_erase
+    from retention.erasure import case_line
+    from retention.erasure import erase_requester as do_erase
     from retention.purge import Actor as AuditActor
 
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
         account = await s.get(Account, actor_id)
     decision = policy.can_erase_requester(actor)
-    if not decision:
-        raise Forbidden(decision.reason)
+    enforce(decision)
     label = (account.username if account is not None and account.username else f"account {actor_id}")
     result = await do_erase(deps, who, AuditActor(actor_id, f"admin:{label}"))
     log.info("requester erased", extra={"requester_id": result.account_id, "by": actor_id,
@@ -200,8 +198,7 @@ async def audit_log(deps: Deps, actor_id: int, *, case_id: int | None, limit: in
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
         decision = policy.can_read_retention_audit(actor)
-        if not decision:
-            raise Forbidden(decision.reason)
+        enforce(decision)
         q = select(RetentionAudit).order_by(RetentionAudit.id.desc()).limit(limit)
         if case_id is not None:
             q = q.where(RetentionAudit.case_id == case_id)

@@ -16,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from roles.facts import Actor
+from server.actions.access import enforce
 from server.actions.queue import serving_accounts
 from server.clock import iso
 from server.deps import Deps
-from server.errors import Forbidden, Invalid, NotFound
+from server.errors import Invalid, NotFound
 from server.storage import duty
 from server.storage.facts import load_actor, roles_and_teams
 from server.storage.models import Account, AccountRole
@@ -33,8 +34,7 @@ HOUR = dt.timedelta(hours=1)
 async def _admin(s: AsyncSession, deps: Deps, actor_id: int) -> Actor:
     actor = await load_actor(s, actor_id, deps.clock.now())
     decision = policy.can_manage_helpdesk(actor)
-    if not decision:
-        raise Forbidden(decision.reason)
+    enforce(decision)
     return actor
 
 

@@ -11,7 +11,6 @@ admins when no monitor is on duty, so an alert is never raised to nobody).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server import lifecycle
-from server.actions.guard import enforce
+from server.actions.access import access_case, enforce, facts_of
 from server.actions.messages import system_emit
 from server.actions.monitor_view import case_emit
 from server.deps import Deps
@@ -176,7 +176,6 @@ async def supervise_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[
 
     On a queued case this is what lets a trainee shadowing it claim it under this monitor.
     """
-    from server.actions.cases import access_case, facts_of
 
     now = deps.clock.now()
     async with deps.db.transaction() as s:
@@ -208,7 +207,6 @@ async def take_over_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[
 
     A case taken from a trainee remembers them, so case.handback can give it back.
     """
-    from server.actions.cases import access_case, facts_of
 
     now = deps.clock.now()
     async with deps.db.transaction() as s:
@@ -246,7 +244,6 @@ async def take_over_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[
 
 async def hand_back_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
     """case.handback: the trainee the monitor took the case from gets it back; the monitor supervises."""
-    from server.actions.cases import access_case, facts_of
 
     now = deps.clock.now()
     async with deps.db.transaction() as s:

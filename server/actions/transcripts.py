@@ -10,13 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from roles import policy
-from server.actions.cases import access_case
+from server.actions.access import access_case, authorized_room
 from server.actions.messages import views_for
-from server.actions.rooms import access_room
 from server.clock import iso
 from server.deps import Deps
-from server.errors import Forbidden
-from server.storage.facts import load_actor, room_facts
+from server.storage.facts import load_actor
 from server.storage.messages import messages_after
 
 PAGE = 1000
@@ -48,11 +46,7 @@ async def transcript(deps: Deps, actor_id: int, case_id: Any) -> tuple[str, str]
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
         case = await access_case(s, case_id)
-        room = await access_room(s, case.room_id)
-        facts = await room_facts(s, room, actor_id)
-        decision = policy.can_read_room(actor, facts)
-        if not decision:
-            raise Forbidden("you may not read this case's transcript")
+        room, facts = await authorized_room(s, actor, case.room_id, policy.can_read_transcript)
         lines = [
             f"Live help transcript - case #{case.id}",
             f"Topic: {case.topic}",

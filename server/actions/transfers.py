@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server import lifecycle
+from server.actions.access import authorized_case
 from server.actions.cases import (
     _transition,
     case_updated,
@@ -25,7 +26,7 @@ from server.actions.cases import (
     queue_alert,
     queue_alert_targets,
 )
-from server.actions.escalations import alert, authorized_case, display_name, post_note
+from server.actions.escalations import alert, display_name, post_note
 from server.actions.messages import system_emit
 from server.actions.queue import enforce_case_cap, position_effects
 from server.actions.rooms import set_member_role, socket_rooms_for

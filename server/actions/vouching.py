@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from roles.facts import VouchFacts
-from server.actions.guard import enforce
+from server.actions.access import access_case, enforce, facts_of
 from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.deps import Deps
@@ -42,7 +42,6 @@ def vouch_dict(v: Vouch, people: dict[int, Account]) -> dict[str, Any]:
 async def vouch(deps: Deps, actor_id: int, case_id: Any, trainee_id: int, text: str | None
                 ) -> tuple[dict[str, Any], list[Effect]]:
     """case.vouch -> {"vouch"}; conflict on a second vouch for the same trainee on the same case."""
-    from server.actions.cases import access_case, facts_of
 
     refuse_sensitive_text(deps, text, "the vouch note", field="note")  # admins read it, and it is kept
     now = deps.clock.now()

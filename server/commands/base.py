@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from server.clock import SystemClock
 from server.config import Config, load_config
 from server.connections import Connections
-from server.scheduler import Scheduler
 from server.deps import Deps
 from server.message_writer import MessageWriter
+from server.scheduler import Scheduler
 from server.storage.db import Database
 from server.wiring import retention as wire_retention
 from server.wiring.outbound import HttpPager

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import socketio
+
 from server.actions import presence
 from server.deps import Deps
 from server.errors import DomainError, Invalid, RateLimited

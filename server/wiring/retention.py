@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from server.config import Config
-from server.deps import Deps
 from retention import job
 from retention.keys import Keyring, plan_master_key
+from server.config import Config
+from server.deps import Deps
 
 log = logging.getLogger("livehelp.retention")
 

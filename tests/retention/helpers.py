@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from server.storage.db import sqlite_path
 from server.socket.registry import EVENTS
+from server.storage.db import sqlite_path
 from tests.support import Client, LiveServer
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from retention.keys import ENV_VAR, Keyring, KeyPlan, generate_key
+from retention.keys import ENV_VAR, KeyPlan, Keyring, generate_key
 from server.app import create_app
 from server.clock import FakeClock
 from server.config import ConfigError

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from retention.job import Lease, keyring_of, run_once
 from retention.keys import Keyring, plan_master_key
-from retention.purge import cutoffs, due_cases, purge_case, JOB
+from retention.purge import JOB, cutoffs, due_cases, purge_case
 from server.storage.models import Case, Message
 from server.storage.models.retention import CaseKey, RetentionAudit
 from tests.retention.helpers import claimed_case, open_case, send

@@ -12,8 +12,8 @@ from retention.sniff import UploadRefused, check_upload, normalize_type, sniff
 from roles import policy
 from roles.facts import Actor, CaseFacts, RoomFacts
 from server.config import ConfigError
-from server.config_sections.retention import RetentionConfig, parse_size
 from server.config_reader import Reader
+from server.config_sections.retention import RetentionConfig, parse_size
 
 PATTERNS = RetentionConfig().patterns
 ALLOWED = RetentionConfig().uploads.types

@@ -4,9 +4,8 @@ Revision ID: 0001_core
 Revises: 
 Create Date: 2026-11-23 19:30:38.715449
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001_core'
 down_revision = None

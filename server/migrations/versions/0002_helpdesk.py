@@ -4,8 +4,8 @@ case columns for expected wait, off-hours, abandon grace and the auto-close noti
 Revision ID: 0002_helpdesk
 Revises: 0001_core
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002_helpdesk"
 down_revision = "0001_core"

@@ -3,8 +3,8 @@
 Revision ID: 0003_roles
 Revises: 0002_helpdesk
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_roles"
 down_revision = "0002_helpdesk"

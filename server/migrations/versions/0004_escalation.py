@@ -3,8 +3,8 @@
 Revision ID: 0004_escalation
 Revises: 0003_roles
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_escalation"
 down_revision = "0003_roles"

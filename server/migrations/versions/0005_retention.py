@@ -4,8 +4,8 @@ attachments, audit of purges and erasures, the purge lease, and an index on case
 Revision ID: 0005_retention
 Revises: 0004_escalation
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_retention"
 down_revision = "0004_escalation"
