@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles import policy
 from server import lifecycle
 from server.actions.access import access_case, enforce, facts_of
-from server.actions.cases import case_updated, case_view
+from server.actions.case_views import case_updated, case_view, requester_view
 from server.actions.messages import system_emit
 from server.actions.queue import after_leaving_queue
 from server.actions.sla import send
@@ -49,7 +49,6 @@ async def do_abandon(s: AsyncSession, deps: Deps, case: Case, now: dt.datetime, 
 
 async def abandon_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
     """case.abandon: the requester withdraws a request nobody has claimed yet."""
-    from server.actions.cases import requester_view
 
     now = deps.clock.now()
     async with deps.db.transaction() as s:

@@ -21,7 +21,7 @@ from roles.facts import STAFF_ROLES
 from server.deps import Deps
 from server.errors import Conflict, Invalid, NotFound, Unauthenticated
 from server.passwords import hash_password, verify_password
-from server.storage.facts import roles_and_teams
+from server.storage.facts import on_duty_accounts, roles_and_teams
 from server.storage.models import Account, AccountRole, AccountTeam, Token
 from server.views import account_dict
 
@@ -42,7 +42,6 @@ def _token_hash(token: str) -> str:
 
 
 async def account_view(session: AsyncSession, account: Account, now: dt.datetime) -> dict[str, Any]:
-    from server.storage.facts import on_duty_accounts
 
     roles, teams = await roles_and_teams(session, [account.id])
     duty = await on_duty_accounts(session, [account], now)

@@ -22,6 +22,7 @@ from retention.job import keyring_of
 from retention.sniff import UploadRefused, check_upload
 from roles import policy
 from server.actions.access import access_case, enforce
+from server.actions.messages import send_message
 from server.deps import Deps
 from server.errors import Invalid, NotFound
 from server.notify import Effect
@@ -69,7 +70,6 @@ def attachment_view(att: Attachment, name: str | None) -> dict[str, Any]:
 async def upload(deps: Deps, actor_id: int, case_id: int, filename: str | None, declared_type: str | None,
                  data: bytes, sensitive: bool | None = None) -> tuple[dict[str, Any], list[Effect]]:
     """Store the file sealed, then post a message referencing it (through the writer, like any chat)."""
-    from server.actions.messages import send_message
 
     cfg = deps.config.retention.uploads
     if len(data) > cfg.max_size:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server import lifecycle
-from server.actions.cases import case_updated, case_view
+from server.actions.case_views import case_updated, case_view
 from server.actions.messages import system_emit
 from server.actions.sla import send
 from server.deps import Deps

@@ -6,52 +6,37 @@ checked by row count, so concurrent handlers never both win. Effects are returne
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from roles import policy
 from server import lifecycle
+from server.actions import queue as desk_queue
+from server.actions import supervision
 from server.actions.access import access_case, enforce, facts_of
+from server.actions.case_views import (
+    case_updated,
+    case_view,
+    people_of,
+    queue_alert,
+    queue_alert_targets,
+    requester_view,
+    transition,
+)
 from server.actions.messages import system_emit
 from server.actions.rooms import set_member_role, socket_rooms_for
-from server.actions.sensitive import refuse_sensitive_text
+from server.actions.sensitive import first_message_fields, refuse_sensitive_text
 from server.deps import Deps
-from server.errors import Conflict
+from server.errors import Conflict, Invalid
 from server.message_writer import Written
-from server.notify import MONITORS, Effect, Emit, Join, account_room, room_staff_room
+from server.notify import MONITORS, Effect, Emit, Join
 from server.storage.facts import case_facts_for, load_actor
-from server.storage.messages import append_system_message
-from server.storage.models import Account, Case, Room
+from server.storage.messages import allocate_seqs, append_system_message
+from server.storage.models import Account, Case, Message, Room
 from server.views import case_dict
 
 # --- reading --------------------------------------------------------------------------------------
-
-
-async def people_of(s: AsyncSession, cases: list[Case]) -> dict[int, Account]:
-    ids = {i for c in cases for i in (c.requester_id, c.helper_id, c.trainee_id, c.monitor_id) if i is not None}
-    if not ids:
-        return {}
-    return {a.id: a for a in (await s.execute(select(Account).where(Account.id.in_(ids)))).scalars()}
-
-
-async def case_view(s: AsyncSession, case: Case) -> dict[str, Any]:
-    return case_dict(case, await people_of(s, [case]))
-
-
-def requester_view(view: dict[str, Any]) -> dict[str, Any]:
-    """What the requester sees of their case: no monitor (supervision is staff business)."""
-    return dict(view, monitor=None)
-
-
-def case_updated(view: dict[str, Any], case: Case) -> list[Effect]:
-    """case.updated to the staff in the room, all monitors, and (trimmed) to the requester."""
-    return [
-        Emit("case.updated", view, (room_staff_room(case.room_id), MONITORS)),
-        Emit("case.updated", requester_view(view), (account_room(case.requester_id),)),
-    ]
 
 
 async def get_case(deps: Deps, actor_id: int, case_id: Any) -> dict[str, Any]:
@@ -73,7 +58,6 @@ async def list_cases(deps: Deps, actor_id: int, status: str | None, limit: int =
             statuses = [x for x in status.split(",") if x]
             bad = [x for x in statuses if x not in lifecycle.STATUSES]
             if bad:
-                from server.errors import Invalid
 
                 raise Invalid(f"unknown status {bad[0]!r}; one of {', '.join(lifecycle.STATUSES)}")
             q = q.where(Case.status.in_(statuses))
@@ -97,19 +81,6 @@ async def list_queue(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
 # --- queue alerts ---------------------------------------------------------------------------------
 
 
-async def queue_alert_targets(s: AsyncSession, deps: Deps, queue: str, now: dt.datetime) -> list[int]:
-    """On-duty helpers and trainees who serve `queue` (routing rules: server/actions/queue.py)."""
-    from server.actions import queue as desk_queue
-
-    return await desk_queue.alert_targets(s, deps, queue, now)
-
-
-def queue_alert(view: dict[str, Any], targets: list[int], reason: str) -> Emit:
-    """The same alert to every target, helper or trainee alike, and to nobody else (monitors follow the
-    queue through case.updated on staff:monitors)."""
-    return Emit("queue.alert", {"case": view, "reason": reason}, tuple(account_room(a) for a in targets))
-
-
 # --- changing state -------------------------------------------------------------------------------
 
 
@@ -130,18 +101,14 @@ async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_
         s.add(case)
         await s.flush()
         await set_member_role(s, room.id, actor_id, "requester", deps)
-        from server.storage.messages import allocate_seqs
-        from server.storage.models import Message
 
         seq = await allocate_seqs(s, room.id, 1)
-        from server.actions.sensitive import first_message_fields  # patterns seal it too (retention)
 
         first = Message(room_id=room.id, seq=seq, sender_id=actor_id, client_id=client_id or f"help-{case.id}",
                         kind="chat", purged=False, created_at=now,
                         **await first_message_fields(s, deps, room.id, body))
         s.add(first)
         await s.flush()
-        from server.actions import queue as desk_queue
 
         extra, desk_effects = await desk_queue.after_request(s, deps, case, now)
         # The first message is a requester message like any other: the after-message hooks (personal
@@ -166,20 +133,7 @@ async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_
     return {"case": requester_view(view), "room": room_view, **extra}, effects
 
 
-async def _transition(s: AsyncSession, case: Case, action: str, values: dict[str, Any]) -> None:
-    """UPDATE cases SET ... WHERE id = :id AND status IN (allowed sources); conflict if someone was first."""
-    result = await s.execute(
-        update(Case).where(Case.id == case.id, Case.status.in_(lifecycle.sources(action)))
-        .values(status=lifecycle.target(action), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("the case changed meanwhile; reload it")
-    await s.refresh(case)
-
-
 async def claim_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
-    from server.actions import supervision
 
     now = deps.clock.now()
     async with deps.db.transaction() as s:
@@ -195,8 +149,7 @@ async def claim_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str,
             values.update(trainee_id=actor_id, monitor_id=monitor_id)
         else:
             values.update(helper_id=actor_id)
-        await _transition(s, case, "claim", values)
-        from server.actions import queue as desk_queue
+        await transition(s, case, "claim", values)
 
         await desk_queue.enforce_case_cap(s, deps, actor)
         await set_member_role(s, case.room_id, actor_id, "staff", deps)
@@ -211,7 +164,7 @@ async def claim_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str,
     return view, effects + case_updated(view, case)
 
 
-async def _simple_transition(deps: Deps, actor_id: int, case_id: Any, action: str, text: str,
+async def _simpletransition(deps: Deps, actor_id: int, case_id: Any, action: str, text: str,
                              extra: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[Effect]]:
     now = deps.clock.now()
     async with deps.db.transaction() as s:
@@ -222,7 +175,7 @@ async def _simple_transition(deps: Deps, actor_id: int, case_id: Any, action: st
         enforce(decision)
         if not lifecycle.allowed(action, case.status):
             raise Conflict(f"a case that is {case.status} cannot be {lifecycle.target(action).replace('_', ' ')}")
-        await _transition(s, case, action, dict(extra or {}))
+        await transition(s, case, action, dict(extra or {}))
         msg = await append_system_message(s, case.room_id, text, now, {"event": action, "by": actor_id})
         hooked = [e for hook in deps.on_case_transition for e in await hook(s, deps, case, action, actor_id, now)]
         view = await case_view(s, case)
@@ -231,13 +184,13 @@ async def _simple_transition(deps: Deps, actor_id: int, case_id: Any, action: st
 
 async def hold_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
     now = deps.clock.now()
-    return await _simple_transition(deps, actor_id, case_id, "hold", "This chat is on hold; we will be back with you.",
+    return await _simpletransition(deps, actor_id, case_id, "hold", "This chat is on hold; we will be back with you.",
                                     {"on_hold_since": now, "last_activity_at": now})
 
 
 async def resume_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
     now = deps.clock.now()
-    return await _simple_transition(deps, actor_id, case_id, "resume", "We are back with you.",
+    return await _simpletransition(deps, actor_id, case_id, "resume", "We are back with you.",
                                     {"on_hold_since": None, "last_activity_at": now})
 
 
@@ -246,6 +199,6 @@ async def resolve_case(deps: Deps, actor_id: int, case_id: Any, summary: str | N
     # The summary is shown to every staff member (trainees included) and kept past the sensitive purge.
     refuse_sensitive_text(deps, summary, "the case summary", field="summary")
     now = deps.clock.now()
-    return await _simple_transition(deps, actor_id, case_id, "resolve", "This case is resolved. Thank you!",
+    return await _simpletransition(deps, actor_id, case_id, "resolve", "This case is resolved. Thank you!",
                                     {"closed_at": now, "summary": summary, "on_hold_since": None})
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from roles import policy
 from roles.facts import STAFF_ROLES
 from server.actions.access import access_case, enforce, facts_of
-from server.actions.escalations import alert, display_name, post_note
+from server.actions.case_notes import alert, display_name, post_note
 from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.deps import Deps

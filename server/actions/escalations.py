@@ -29,8 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server import lifecycle
+from server.actions import experts
 from server.actions.access import access_case, authorized_case, enforce
-from server.actions.cases import _transition, case_updated, case_view, requester_view
+from server.actions.case_notes import alert, display_name, lock_case, post_note, send
+from server.actions.case_views import case_updated, case_view, requester_view, transition
 from server.actions.messages import system_emit
 from server.actions.rooms import add_member
 from server.actions.sensitive import refuse_sensitive_text
@@ -41,66 +43,21 @@ from server.errors import Conflict, Invalid
 from server.message_writer import Written
 from server.notify import Effect, Emit, Join, account_room, room_room, room_staff_room
 from server.storage import audiences
-from server.storage.facts import load_actor, roles_and_teams
-from server.storage.messages import allocate_seqs, append_system_message
+from server.storage.facts import load_actor
+from server.storage.messages import append_system_message
 from server.storage.models import Account, Case, Message, Room, RoomMember
-from server.storage.models.escalation import CANCELLED, DECLINED, OPEN, PENDING, RESOLVED, Escalation
-from server.views import message_dict, person, sender_dict
+from server.storage.models.escalation import (
+    CANCELLED,
+    DECLINED,
+    OPEN,
+    PENDING,
+    RESOLVED,
+    CaseFlag,
+    Escalation,
+)
+from server.views import person
 
 log = logging.getLogger("livehelp.escalation")
-
-
-# --- small shared pieces ----------------------------------------------------------------------------
-
-
-async def send(deps: Deps, effects: list[Effect]) -> None:
-    """Jobs and hooks without a transport send through the notifier injected in Deps."""
-    if effects:
-        await deps.notifier.send(effects)
-
-
-def alert(payload: dict[str, Any], account_ids: set[int] | list[int]) -> list[Effect]:
-    """An `alert` to each account (its own Socket.IO room); nothing when nobody is named."""
-    to = tuple(account_room(a) for a in sorted(set(account_ids)))
-    return [Emit("alert", payload, to)] if to else []
-
-
-async def lock_case(s: AsyncSession, case_id: int, statuses: frozenset[str] | tuple[str, ...]) -> bool:
-    """Take the case row's write lock (PostgreSQL row lock, SQLite write lock) if it is in `statuses`.
-
-    Read-modify-write on a case's extras (pending hand-offs, the experts list) happens after this, so
-    two concurrent requests on the same case run one after the other and see each other's result.
-    """
-    result = await s.execute(update(Case).where(Case.id == case_id, Case.status.in_(list(statuses)))
-                             .values(status=Case.status).execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
-
-
-
-
-
-async def post_note(s: AsyncSession, room_id: int, sender_id: int | None, body: str, now: dt.datetime,
-                    meta: dict[str, Any] | None = None) -> Emit:
-    """An internal note in a case room (staff only), written by `sender_id` (None = the server)."""
-    if sender_id is None:
-        msg = await append_system_message(s, room_id, body, now, meta, kind="note")
-        return system_emit(msg)
-    seq = await allocate_seqs(s, room_id, 1)
-    msg = Message(room_id=room_id, seq=seq, sender_id=sender_id, client_id=None, kind="note", body=body,
-                  sensitive=False, purged=False, meta=meta, created_at=now)
-    s.add(msg)
-    await s.flush()
-    account = await s.get(Account, sender_id)
-    roles, _ = await roles_and_teams(s, [sender_id])
-    view = message_dict(msg, sender_dict(account, roles[sender_id]), body=body)
-    return Emit("message", view, (room_staff_room(room_id),))
-
-
-async def display_name(s: AsyncSession, account_id: int | None) -> str:
-    if account_id is None:
-        return "someone"
-    account = await s.get(Account, account_id)
-    return account.display_name if account is not None else "someone"
 
 
 def _norm(text: str) -> str:
@@ -320,7 +277,7 @@ async def do_escalate(s: AsyncSession, deps: Deps, case: Case, esc: Escalation, 
     assert route is not None
     prio = route.priority(esc.priority)
     assert prio is not None
-    await _transition(s, case, "escalate", {"route": route.name, "priority": prio.name, "on_hold_since": None,
+    await transition(s, case, "escalate", {"route": route.name, "priority": prio.name, "on_hold_since": None,
                                             "last_activity_at": now})
     esc.status = OPEN
     esc.escalated_at = now
@@ -444,7 +401,6 @@ async def mark_responses(session: AsyncSession, written: list[Written], now: dt.
                         target_met=_met_by(now))
                 .execution_options(synchronize_session=False))
         if c.expert_teams & w.sender_teams:
-            from server.actions import experts  # experts imports this module
 
             await experts.mark_responded(session, c, w, now)
 
@@ -463,7 +419,6 @@ async def on_case_transition(s: AsyncSession, deps: Deps, case: Case, action: st
     requests and lets pending questions lapse at once."""
     if lifecycle.target(action) not in lifecycle.CLOSED:
         return []
-    from server.actions import experts
 
     await s.execute(update(Escalation).where(Escalation.case_id == case.id, Escalation.status == PENDING)
                     .values(status=CANCELLED).execution_options(synchronize_session=False))
@@ -553,7 +508,6 @@ async def purge_case_text(s: AsyncSession, case_id: int, dry_run: bool) -> int:
     the free text and names this area copied out of it: escalation notes, personal-escalation notes and
     matched phrases, and the team-room messages about the case (the card quotes the note and names the
     requester). Rows, seq and times stay; returns how many items were (or would be) cleared."""
-    from server.storage.models.escalation import CaseFlag
 
     notes = [Escalation.case_id == case_id, Escalation.note != ""]
     flags = [CaseFlag.case_id == case_id, (CaseFlag.note.is_not(None)) | (CaseFlag.matched.is_not(None))]

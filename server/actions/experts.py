@@ -20,8 +20,8 @@ from roles import policy
 from roles.facts import CaseFacts
 from server import lifecycle
 from server.actions.access import access_case, authorized_case
-from server.actions.cases import case_updated, case_view
-from server.actions.escalations import alert, display_name, lock_case, post_note
+from server.actions.case_notes import alert, display_name, lock_case, post_note
+from server.actions.case_views import case_updated, case_view
 from server.clock import iso
 from server.deps import Deps
 from server.errors import Conflict, Invalid

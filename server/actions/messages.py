@@ -20,9 +20,9 @@ from server.deps import Deps
 from server.errors import Invalid
 from server.message_writer import Draft, Written
 from server.notify import Effect, Emit, account_room, room_room, room_staff_room
-from server.storage.facts import case_facts_for, load_actor, load_actors, roles_and_teams
+from server.storage.facts import load_actor, load_actors, roles_and_teams
 from server.storage.messages import messages_after, messages_before
-from server.storage.models import Account, Case, Message, Room, RoomMember
+from server.storage.models import Account, Message, Room, RoomMember
 from server.views import message_dict, sender_dict
 
 
@@ -129,13 +129,6 @@ async def sync(deps: Deps, actor_id: int, since: dict[int, int]) -> dict[str, li
             msgs = await messages_after(s, room.id, seq, limit)
             out[str(rid)] = await views_for(s, deps, actor, membership, case, msgs)
         return out
-
-
-async def case_facts_by_room(s: AsyncSession, room_id: int) -> CaseFacts | None:
-    case = (await s.execute(select(Case).where(Case.room_id == room_id))).scalar_one_or_none()
-    if case is None:
-        return None
-    return (await case_facts_for(s, [case]))[case.id]
 
 
 def system_emit(msg: Message) -> Emit:

@@ -20,6 +20,7 @@ from roles.facts import Actor
 from server.actions import audit
 from server.actions.access import enforce
 from server.actions.accounts import account_view
+from server.actions.vouching import vouches_for
 from server.deps import Deps
 from server.errors import Conflict, NotFound
 from server.notify import Effect, Emit, account_room
@@ -64,7 +65,6 @@ async def access_account(s: AsyncSession, account_id: int | None = None, usernam
 
 async def records(s: AsyncSession, deps: Deps, accounts: list[Account], now: dt.datetime) -> list[dict[str, Any]]:
     """Each account's trainee record: cases shadowed, taken under supervision, vouches, eligibility."""
-    from server.actions.vouching import vouches_for
 
     cfg = deps.config.roles.promotion
     ids = [a.id for a in accounts]

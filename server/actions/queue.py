@@ -27,11 +27,12 @@ from roles.facts import Actor
 from server import lifecycle
 from server.actions.access import access_case, enforce, facts_of
 from server.actions.messages import system_emit
+from server.actions.sla import send
 from server.clock import iso
 from server.deps import Deps
 from server.notify import Effect, Emit, account_room
 from server.storage import duty
-from server.storage.facts import roles_and_teams
+from server.storage.facts import load_actor, roles_and_teams
 from server.storage.messages import append_system_message
 from server.storage.models import Account, AccountRole, Case
 
@@ -157,7 +158,6 @@ async def on_duty_changed(deps: Deps, account_id: int, on_duty: bool) -> list[Ef
 
 async def refresh_outlooks(deps: Deps, now: dt.datetime) -> list[str]:
     """The periodic job's part (shifts begin and end with no event): send what changed; returns the queues."""
-    from server.actions.sla import send
 
     changed, effects = await outlook_changes(deps, now)
     await send(deps, effects)
@@ -259,7 +259,6 @@ async def desk_status(deps: Deps) -> dict[str, Any]:
 async def position_for(deps: Deps, actor_id: int, case_id: Any) -> dict[str, Any]:
     """queue.position asked for (e.g. after a reconnect): the requester of the case, or staff.
     A case that is no longer queued answers position null."""
-    from server.storage.facts import load_actor
 
     now = deps.clock.now()
     async with deps.db.read() as s:

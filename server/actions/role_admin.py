@@ -20,6 +20,7 @@ from server.actions import audit
 from server.actions.access import enforce
 from server.actions.accounts import KNOWN_ROLES, account_view, issue_token, validate_new_account
 from server.actions.promotion import access_account, acting
+from server.actions.supervision import release_monitor
 from server.clock import iso
 from server.deps import Deps
 from server.errors import Conflict, Invalid
@@ -84,7 +85,6 @@ async def role_effects(deps: Deps, account_id: int, before: frozenset[str], afte
         elif role in before and role not in after:
             effects.append(Join(account_id, (room,), leave=True))
     if "monitor" in before and "monitor" not in after:
-        from server.actions.supervision import release_monitor
 
         effects.extend(await release_monitor(deps, account_id, "no longer a room monitor"))
     return effects

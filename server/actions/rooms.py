@@ -20,7 +20,7 @@ from server.notify import Effect, Emit, Join, room_room, room_staff_room
 from server.storage.facts import load_actor, room_facts
 from server.storage.messages import append_system_message
 from server.storage.models import Account, Case, Room, RoomMember
-from server.views import room_dict
+from server.views import message_dict, room_dict
 
 ROOM_NAME = re.compile(r"^#[a-z0-9][a-z0-9_.-]*$")
 
@@ -136,7 +136,6 @@ async def list_rooms(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
 
 
 def _system_view(msg: Any) -> dict[str, Any]:
-    from server.views import message_dict
 
     return message_dict(msg, None, body=msg.body)
 

@@ -15,14 +15,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from retention.detect import sensitive_matches
+from retention.erasure import case_line
+from retention.erasure import erase_requester as do_erase
+from retention.purge import Actor as AuditActor
 from roles import policy
 from roles.facts import Actor
 from server.actions.access import enforce
+from server.clock import iso
 from server.deps import Deps
 from server.errors import Conflict, Invalid, NotFound
 from server.notify import Effect, Emit, account_room
-from server.storage.facts import load_actor, load_actors, roles_and_teams, room_facts
+from server.storage.facts import case_facts_by_room, load_actor, load_actors, roles_and_teams, room_facts
 from server.storage.models import Account, Message, Room, RoomMember
+from server.storage.models.retention import RetentionAudit
 from server.views import message_dict, sender_dict
 
 if TYPE_CHECKING:
@@ -101,7 +106,6 @@ def kept_private_notice(written: "Written", patterns: list[str]) -> Emit:
 
 async def member_views(deps: Deps, s: Any, msg: Message, full: dict[str, Any], event: str) -> list[Effect]:
     """The message to each member of its room as they may see it: full, body null, or not at all."""
-    from server.actions.messages import case_facts_by_room
 
     case = await case_facts_by_room(s, msg.room_id)
     members = dict((await s.execute(select(RoomMember.account_id, RoomMember.role)
@@ -174,9 +178,6 @@ async def mark_sensitive(deps: Deps, actor_id: int, message_id: int) -> tuple[di
 
 async def erase_requester(deps: Deps, actor_id: int, who: str | int) -> dict[str, Any]:
     """The admin's right-to-erasure action (REST); the shell has `livehelp retention erase`."""
-    from retention.erasure import case_line
-    from retention.erasure import erase_requester as do_erase
-    from retention.purge import Actor as AuditActor
 
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
@@ -192,8 +193,6 @@ async def erase_requester(deps: Deps, actor_id: int, who: str | int) -> dict[str
 
 
 async def audit_log(deps: Deps, actor_id: int, *, case_id: int | None, limit: int) -> list[dict[str, Any]]:
-    from server.clock import iso
-    from server.storage.models.retention import RetentionAudit
 
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())

@@ -15,6 +15,8 @@ from sqlalchemy import delete
 
 from roles import policy
 from server.actions.access import access_case, enforce, facts_of
+from server.actions.case_views import case_view
+from server.actions.messages import views_for
 from server.actions.monitor_view import case_emit
 from server.actions.rooms import add_member, socket_rooms_for
 from server.actions.supervision import membership, names, note, tell_room
@@ -30,8 +32,6 @@ ANNOUNCEMENT = "A trainee is observing this chat"
 
 async def shadow_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
     """case.shadow -> {"case", "messages"}: join as a shadow (no-op for someone already in the room)."""
-    from server.actions.cases import case_view
-    from server.actions.messages import views_for
 
     now = deps.clock.now()
     async with deps.db.transaction() as s:
@@ -65,7 +65,6 @@ async def shadow_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str
 
 async def unshadow_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:
     """case.unshadow: stop observing (only a shadow leaves this way; staff working it resolve or hand back)."""
-    from server.actions.cases import case_view
 
     now = deps.clock.now()
     async with deps.db.transaction() as s:

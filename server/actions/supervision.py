@@ -21,9 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server import lifecycle
+from server.actions import case_views
 from server.actions.access import access_case, enforce, facts_of
+from server.actions.case_views import case_updated, case_view
 from server.actions.messages import system_emit
 from server.actions.monitor_view import case_emit
+from server.actions.queue import position_effects
+from server.actions.rooms import set_member_role
 from server.deps import Deps
 from server.errors import Conflict
 from server.notify import Effect, Emit, Join, account_room, room_room, room_staff_room
@@ -84,7 +88,6 @@ async def membership(s: AsyncSession, room_id: int, account_id: int) -> str | No
 
 
 async def set_membership(s: AsyncSession, deps: Deps, room_id: int, account_id: int, role: str) -> None:
-    from server.actions.rooms import set_member_role
 
     await set_member_role(s, room_id, account_id, role, deps)
 
@@ -132,7 +135,6 @@ def _is(column: Any, value: int | None) -> Any:
 
 async def _views(s: AsyncSession, case: Case, now: dt.datetime) -> tuple[dict[str, Any], list[Effect]]:
     """The case object, and the case.updated / monitor.case effects every change here sends."""
-    from server.actions.cases import case_updated, case_view
 
     view = await case_view(s, case)
     return view, [*case_updated(view, case), await case_emit(s, case, now)]
@@ -280,7 +282,6 @@ async def release_monitor(deps: Deps, monitor_id: int, why: str) -> list[Effect]
     """Every open case monitor_id supervises gets another available monitor, or (with a trainee and no
     monitor left) is re-queued with the trainee back to shadowing. Cases without a trainee just lose
     their monitor. Each step is a conditional update, so a racing claim or supervise wins cleanly."""
-    from server.actions import cases as case_actions
 
     now = deps.clock.now()
     effects: list[Effect] = []
@@ -336,8 +337,8 @@ async def release_monitor(deps: Deps, monitor_id: int, why: str) -> list[Effect]
                 effects.append(await tell_room(
                     s, case, "You are back in the queue: the next available helper will continue this chat.",
                     now, "requeued"))
-                targets = await case_actions.queue_alert_targets(s, deps, case.queue, now)
-                effects.append(case_actions.queue_alert(view, targets, "requeued"))
+                targets = await case_views.queue_alert_targets(s, deps, case.queue, now)
+                effects.append(case_views.queue_alert(view, targets, "requeued"))
                 requeued_queues.add(case.queue)
         for queue in sorted(requeued_queues):
             effects.extend(await _queue_positions(s, deps, queue, now))
@@ -346,11 +347,7 @@ async def release_monitor(deps: Deps, monitor_id: int, why: str) -> list[Effect]
 
 
 async def _queue_positions(s: AsyncSession, deps: Deps, queue: str, now: dt.datetime) -> list[Effect]:
-    """Everyone waiting learns their new place (the help desk area's queue.position), if it is there."""
-    try:
-        from server.actions.queue import position_effects
-    except ImportError:  # pragma: no cover - the help desk area provides it
-        return []
+    """Everyone waiting learns their new place (the help desk area's queue.position)."""
     return await position_effects(s, deps, queue, now)
 
 

@@ -19,14 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles import policy
 from server import lifecycle
 from server.actions.access import authorized_case
-from server.actions.cases import (
-    _transition,
-    case_updated,
-    case_view,
-    queue_alert,
-    queue_alert_targets,
-)
-from server.actions.escalations import alert, display_name, post_note
+from server.actions.case_notes import alert, display_name, post_note
+from server.actions.case_views import case_updated, case_view, queue_alert, queue_alert_targets, transition
 from server.actions.messages import system_emit
 from server.actions.queue import enforce_case_cap, position_effects
 from server.actions.rooms import set_member_role, socket_rooms_for
@@ -133,7 +127,7 @@ async def _to_queue(s: AsyncSession, deps: Deps, case: Case, actor_id: int, by: 
                     ) -> list[Effect]:
     now = deps.clock.now()
     await _step_off(s, case, keep=None)
-    await _transition(s, case, "requeue", {"queue": queue, "helper_id": None, "trainee_id": None,
+    await transition(s, case, "requeue", {"queue": queue, "helper_id": None, "trainee_id": None,
                                            "monitor_id": None, "on_hold_since": None, "claimed_at": None,
                                            "last_activity_at": now})
     return [

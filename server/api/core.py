@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy import text
 
 from server import validate as v
 from server.actions import accounts, cases, messages
-from server.api.common import deps_of, json_body, require_session
+from server.api.common import bearer, deps_of, json_body, require_session
 from server.errors import Invalid
 
 routes = web.RouteTableDef()
@@ -16,7 +17,6 @@ routes = web.RouteTableDef()
 async def health(request: web.Request) -> web.Response:
     deps = deps_of(request)
     async with deps.db.read() as s:
-        from sqlalchemy import text
 
         await s.execute(text("SELECT 1"))
     return web.json_response({"status": "ok"})
@@ -33,7 +33,6 @@ async def login(request: web.Request) -> web.Response:
 @routes.delete("/api/session")
 async def logout(request: web.Request) -> web.Response:
     await require_session(request)
-    from server.api.common import bearer
 
     await accounts.revoke_token(deps_of(request), bearer(request) or "")
     return web.json_response({"ok": True})

@@ -14,6 +14,10 @@ import json
 import sys
 from typing import Any
 
+from retention.erasure import case_line, erase_requester
+from retention.job import keyring_of, run_once
+from retention.keys import generate_key
+from retention.purge import CLI
 from server.clock import parse_iso
 from server.commands.base import add_common, command_deps, config_from_args
 from server.errors import Conflict, Invalid
@@ -51,8 +55,6 @@ def _print(line: dict[str, Any]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from retention.job import keyring_of, run_once
-    from retention.purge import CLI
 
     config = config_from_args(args)
     as_of = None
@@ -81,14 +83,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from retention.erasure import case_line, erase_requester
-    from retention.purge import CLI
 
     config = config_from_args(args)
 
     async def run() -> None:
         async with command_deps(config) as deps:
-            from retention.job import keyring_of
 
             keyring_of(deps).clock = deps.clock
             result = await erase_requester(deps, args.requester, CLI, on_case=lambda r: _print(case_line(r)))
@@ -99,14 +98,12 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_generate(args: argparse.Namespace) -> int:
-    from retention.keys import generate_key
 
     print(generate_key())
     return 0
 
 
 def cmd_keys_check(args: argparse.Namespace) -> int:
-    from retention.job import keyring_of
 
     config = config_from_args(args)
 

@@ -15,6 +15,7 @@ import asyncio
 import json
 from typing import Any
 
+from server.actions import promotion, role_admin
 from server.commands.base import add_common, command_deps, config_from_args
 
 
@@ -45,7 +46,6 @@ def register(sub: Any, parsers: dict[str, Any]) -> None:
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
-    from server.actions import promotion
 
     config = config_from_args(args)
 
@@ -60,7 +60,6 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
 
 def cmd_roles(args: argparse.Namespace) -> int:
-    from server.actions import role_admin
 
     config = config_from_args(args)
 
@@ -75,7 +74,6 @@ def cmd_roles(args: argparse.Namespace) -> int:
 
 
 def cmd_trainees(args: argparse.Namespace) -> int:
-    from server.actions import promotion
 
     config = config_from_args(args)
 

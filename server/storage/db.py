@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -90,7 +92,6 @@ class Database:
 
 
 def alembic_config(connection: Any = None) -> Any:
-    from alembic.config import Config as AlembicConfig
 
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -100,6 +101,5 @@ def alembic_config(connection: Any = None) -> Any:
 
 
 def _run_alembic_upgrade(sync_conn: Any) -> None:
-    from alembic import command
 
     command.upgrade(alembic_config(sync_conn), "head")

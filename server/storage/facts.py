@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles.facts import Actor, CaseFacts, RoomFacts
+from server.errors import Unauthenticated
+from server.storage import case_extras, duty
 from server.storage.models import Account, AccountRole, AccountTeam, Case, Presence, Room, RoomMember
 
 
@@ -41,7 +43,6 @@ async def connected_accounts(session: AsyncSession, account_ids: Iterable[int]) 
 
 async def on_duty_accounts(session: AsyncSession, accounts: Iterable[Account], now: dt.datetime) -> set[int]:
     """On duty = toggled on (or inside a scheduled shift: the helpdesk area adds shifts here)."""
-    from server.storage import duty  # late import: the helpdesk area owns shift rules
 
     return await duty.on_duty_ids(session, list(accounts), now)
 
@@ -64,7 +65,6 @@ async def load_actors(session: AsyncSession, account_ids: Iterable[int], now: dt
 async def load_actor(session: AsyncSession, account_id: int, now: dt.datetime) -> Actor:
     actors = await load_actors(session, [account_id], now)
     if account_id not in actors:
-        from server.errors import Unauthenticated
 
         raise Unauthenticated("this account no longer exists")
     return actors[account_id]
@@ -72,7 +72,6 @@ async def load_actor(session: AsyncSession, account_id: int, now: dt.datetime) -
 
 async def case_facts_for(session: AsyncSession, cases: Iterable[Case]) -> dict[int, CaseFacts]:
     """CaseFacts by case id. Escalation teams and expert teams come from the escalation area."""
-    from server.storage import case_extras  # late import: the escalation area owns these
 
     cases = list(cases)
     extras = await case_extras.load(session, [c.id for c in cases])
@@ -98,3 +97,10 @@ async def room_facts(session: AsyncSession, room: Room, account_id: int) -> Room
         if case is not None:
             case_f = (await case_facts_for(session, [case]))[case.id]
     return RoomFacts(id=room.id, kind=room.kind, membership=membership, case=case_f)
+
+
+async def case_facts_by_room(s: AsyncSession, room_id: int) -> CaseFacts | None:
+    case = (await s.execute(select(Case).where(Case.room_id == room_id))).scalar_one_or_none()
+    if case is None:
+        return None
+    return (await case_facts_for(s, [case]))[case.id]

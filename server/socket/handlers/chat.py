@@ -6,6 +6,7 @@ from typing import Any
 
 from server import validate as v
 from server.actions import messages, rooms
+from server.actions.accounts import me as me_action
 from server.errors import Invalid
 from server.socket.registry import EventContext, event
 
@@ -89,6 +90,5 @@ async def sync(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @event("me")
 async def me(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
-    from server.actions.accounts import me as me_action
 
     return {"account": await me_action(ctx.deps, ctx.account_id)}
