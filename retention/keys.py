@@ -81,7 +81,7 @@ class KeyPlan:
     path: Path | None = None
 
 
-def plan_master_key(config: "Config", environ: dict[str, str] | None = None) -> KeyPlan:
+def plan_master_key(config: Config, environ: dict[str, str] | None = None) -> KeyPlan:
     """Resolve the configured key now, so a missing or malformed one refuses the start with one line."""
     env = os.environ if environ is None else environ
     if env.get(ENV_VAR):
@@ -174,7 +174,7 @@ class Keyring:
 
     # --- opening: the key check ----------------------------------------------------------------------
 
-    async def open(self, db: "Database") -> None:
+    async def open(self, db: Database) -> None:
         """Check (or record) the key against the database; ConfigError when it does not fit."""
         if self._opened:
             return
@@ -200,7 +200,7 @@ class Keyring:
         if row is None:
             nonce = secrets.token_bytes(NONCE_BYTES)
             check = nonce + self._master.encrypt(nonce, _CHECK_TEXT, b"livehelp:key-check")
-            dialect = postgresql if s.bind.dialect.name == "postgresql" else sqlite
+            dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
             await s.execute(dialect.insert(RetentionMaster).values(
                 id=1, key_id=self._key_id, key_check=check, created_at=self.clock.now(),
             ).on_conflict_do_nothing(index_elements=["id"]))
@@ -249,7 +249,7 @@ class Keyring:
         if (row is None or row.wrapped_key is None) and create:
             now = self.clock.now()
             if row is None:
-                dialect = postgresql if s.bind.dialect.name == "postgresql" else sqlite
+                dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
                 await s.execute(dialect.insert(CaseKey).values(
                     room_id=room_id, version=1, wrapped_key=self._wrap(room_id, 1, secrets.token_bytes(KEY_BYTES)),
                     created_at=now, destroyed_at=None,

@@ -369,19 +369,19 @@ def render() -> str:
     for st in STATES:
         steps = ", ".join(f"`{e}` by {PERSONA[who].label}" for e, who in st.recipe) or "nothing more"
         out.append(f"- **{st.key}**: {st.title}. Steps: {steps}.")
-    for ev in CASE_EVENTS:
-        out += ["", f"### `{ev.name}`", "",
+    for cev in CASE_EVENTS:
+        out += ["", f"### `{cev.name}`", "",
                 "| state | " + " | ".join(p.label for p in CASE_PERSONAS) + " |",
                 "|---|" + "---|" * len(CASE_PERSONAS)]
         reasons: dict[tuple[str, str], None] = {}
-        for key in ev.states:
+        for key in cev.states:
             st = STATE[key]
             cells = []
             for p in CASE_PERSONAS:
-                cell = expected(ev, st, p.key)
+                cell = expected(cev, st, p.key)
                 cells.append(cell)
                 if cell != OK and cell != ABSENT:
-                    reasons[(cell, reason(ev, st, p.key))] = None
+                    reasons[(cell, reason(cev, st, p.key))] = None
             out.append(f"| {key} | " + " | ".join(cells) + " |")
         if reasons:
             out += ["", "Refusals: " + "; ".join(f"{code}: \"{text}\"" for code, text in reasons) + "."]

@@ -13,6 +13,10 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 
 mkdir -p test-artifacts
+echo "== lint (ruff) and types (mypy) on server/, roles/, retention/ =="
+$PY -m ruff check server roles retention
+$PY -m mypy
+
 echo "== tests on SQLite =="
 env -u LIVEHELP_TEST_DATABASE_URL $PY -m pytest -q "$@"
 

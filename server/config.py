@@ -19,7 +19,7 @@ from server.config_sections.helpdesk import HelpdeskConfig
 from server.config_sections.retention import RetentionConfig
 from server.config_sections.roles import RolesConfig
 
-__all__ = ["Config", "ConfigError", "load_config", "config_from_mapping"]
+__all__ = ["Config", "ConfigError", "config_from_mapping", "load_config"]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/livehelp.db"
 
@@ -95,7 +95,7 @@ class Config:
     # Where config.yaml was read from; relative paths (key files, SQLite) resolve against it.
     base_dir: str = "."
 
-    def with_database_url(self, url: str) -> "Config":
+    def with_database_url(self, url: str) -> Config:
         return replace(self, database=replace(self.database, url=url))
 
 

@@ -7,10 +7,19 @@ path and unknown keys are refused (a typo must not silently fall back to a defau
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeAlias
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+# Reader names its methods after the types they read (r.str, r.int ...), which shadows the builtins
+# inside the class body: its annotations use these aliases.
+_str: TypeAlias = str
+_int: TypeAlias = int
+_float: TypeAlias = float
+_bool: TypeAlias = bool
+_list: TypeAlias = list
 
 
 class ConfigError(Exception):
@@ -35,7 +44,7 @@ def parse_duration(value: Any, path: str) -> float:
 class Reader:
     """Typed access to one mapping of the config, tracking which keys were read."""
 
-    def __init__(self, raw: Any, path: str = "") -> None:
+    def __init__(self, raw: Any, path: _str = "") -> None:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
@@ -44,20 +53,20 @@ class Reader:
         self.path = path
         self._seen: set[str] = set()
 
-    def key(self, name: str) -> str:
+    def key(self, name: _str) -> _str:
         return f"{self.path}.{name}" if self.path else name
 
-    def has(self, name: str) -> bool:
+    def has(self, name: _str) -> _bool:
         return name in self.raw
 
-    def get(self, name: str, default: Any = None) -> Any:
+    def get(self, name: _str, default: Any = None) -> Any:
         self._seen.add(name)
         return self.raw.get(name, default)
 
-    def section(self, name: str) -> "Reader":
+    def section(self, name: _str) -> Reader:
         return Reader(self.get(name), self.key(name))
 
-    def str(self, name: str, default: str | None = None, *, choices: tuple[str, ...] | None = None) -> str:
+    def str(self, name: _str, default: _str | None = None, *, choices: tuple[_str, ...] | None = None) -> _str:
         value = self.get(name, default)
         if not isinstance(value, str):
             raise ConfigError(f"config key '{self.key(name)}': expected text, got {value!r}")
@@ -65,13 +74,13 @@ class Reader:
             raise ConfigError(f"config key '{self.key(name)}': expected one of {', '.join(choices)}, got {value!r}")
         return value
 
-    def opt_str(self, name: str, default: str | None = None) -> str | None:
+    def opt_str(self, name: _str, default: _str | None = None) -> _str | None:
         value = self.get(name, default)
         if value is not None and not isinstance(value, str):
             raise ConfigError(f"config key '{self.key(name)}': expected text, got {value!r}")
         return value
 
-    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    def int(self, name: _str, default: _int, *, minimum: _int | None = None, maximum: _int | None = None) -> _int:
         value = self.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"config key '{self.key(name)}': expected a whole number, got {value!r}")
@@ -81,34 +90,34 @@ class Reader:
             raise ConfigError(f"config key '{self.key(name)}': must be at most {maximum}, got {value}")
         return value
 
-    def float(self, name: str, default: float) -> float:
+    def float(self, name: _str, default: _float) -> _float:
         value = self.get(name, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"config key '{self.key(name)}': expected a number, got {value!r}")
         return float(value)
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: _str, default: _bool) -> _bool:
         value = self.get(name, default)
         if not isinstance(value, bool):
             raise ConfigError(f"config key '{self.key(name)}': expected true or false, got {value!r}")
         return value
 
-    def duration(self, name: str, default: Any) -> float:
+    def duration(self, name: _str, default: Any) -> _float:
         return parse_duration(self.get(name, default), self.key(name))
 
-    def str_list(self, name: str, default: list[str] | None = None) -> tuple[str, ...]:
+    def str_list(self, name: _str, default: _list[_str] | None = None) -> tuple[_str, ...]:
         value = self.get(name, default if default is not None else [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"config key '{self.key(name)}': expected a list of text, got {value!r}")
         return tuple(value)
 
-    def list(self, name: str) -> list[Any]:
+    def list(self, name: _str) -> _list[Any]:
         value = self.get(name, [])
         if not isinstance(value, list):
             raise ConfigError(f"config key '{self.key(name)}': expected a list, got {value!r}")
         return value
 
-    def mapping(self, name: str) -> dict[str, Any]:
+    def mapping(self, name: _str) -> dict[_str, Any]:
         value = self.get(name, {})
         if value is None:
             return {}

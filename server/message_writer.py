@@ -9,6 +9,7 @@ allocation happen inside the same transaction, so nothing is read-then-written a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -135,10 +136,8 @@ class MessageWriter:
         if self._task is not None:
             await self._queue.join()
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
 
     async def submit(self, draft: Draft) -> Written:
         if self._closing or self._task is None:
@@ -207,17 +206,17 @@ class MessageWriter:
         conn = await session.connection()
         rooms: dict[int, Any] = {}
         members: dict[tuple[int, int], str] = {}
-        for row in (await conn.execute(_ROOMS_WITH_MEMBERS, {"room_ids": list(room_ids),
+        for found in (await conn.execute(_ROOMS_WITH_MEMBERS, {"room_ids": list(room_ids),
                                                              "sender_ids": list(sender_ids)})).all():
-            rooms[row.id] = row
-            if row.account_id is not None:
-                members[(row.id, row.account_id)] = row.role
+            rooms[found.id] = found
+            if found.account_id is not None:
+                members[(found.id, found.account_id)] = found.role
         senders: dict[int, Any] = {}
         role_sets: dict[int, set[str]] = defaultdict(set)
-        for row in (await conn.execute(_SENDERS_WITH_ROLES, {"sender_ids": list(sender_ids)})).all():
-            senders[row.id] = row
-            if row.role is not None:
-                role_sets[row.id].add(row.role)
+        for found in (await conn.execute(_SENDERS_WITH_ROLES, {"sender_ids": list(sender_ids)})).all():
+            senders[found.id] = found
+            if found.role is not None:
+                role_sets[found.id].add(found.role)
         roles = {aid: frozenset(role_sets.get(aid, ())) for aid in senders}
         teams: dict[int, frozenset[str]] = defaultdict(frozenset)
         case_rooms = [rid for rid, r in rooms.items() if r.kind == "case"]
@@ -294,7 +293,7 @@ class MessageWriter:
         ids = await insert_messages(session, [row for _, row in accepted])
 
         written: list[Written] = []
-        for (p, row), mid in zip(accepted, ids):
+        for (p, row), mid in zip(accepted, ids, strict=True):
             msg = StoredMessage(id=mid, **row)
             room = rooms[row["room_id"]]
             sender = senders[row["sender_id"]]

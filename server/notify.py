@@ -8,6 +8,7 @@ Socket.IO rooms: account:{id}, room:{id}, room:{id}:staff, queue:{name}, staff:m
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +63,7 @@ class Notifier:
         self.sio = sio
         self.connections = connections
 
-    async def send(self, effects: list[Effect] | tuple[Effect, ...]) -> None:
+    async def send(self, effects: Sequence[Effect]) -> None:
         for effect in effects:
             try:
                 if isinstance(effect, Join):

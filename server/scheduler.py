@@ -35,7 +35,7 @@ Job = Callable[[], Awaitable[object]]
 class _Entry:
     due: dt.datetime
     order: int
-    call: "Call" = field(compare=False)
+    call: Call = field(compare=False)
 
 
 @dataclass(eq=False)

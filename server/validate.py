@@ -68,7 +68,7 @@ def choice(payload: dict[str, Any], key: str, choices: tuple[str, ...], default:
     value = payload.get(key, default)
     if value not in choices:
         raise Invalid(f"'{key}' must be one of {', '.join(choices)}", field=key)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def string_list(payload: dict[str, Any], key: str, *, max_items: int = 50, max_chars: int = 200) -> list[str]:

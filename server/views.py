@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.clock import iso
 from server.storage.models import Account, Case, Message, Room
+
+if TYPE_CHECKING:
+    from server.message_writer import StoredMessage
 
 
 def person(account: Account | None) -> dict[str, Any] | None:
@@ -33,7 +36,7 @@ def sender_dict(account: Account | None, roles: list[str] | tuple[str, ...] | fr
     return {"id": account.id, "display_name": account.display_name, "roles": sorted(roles)}
 
 
-def message_dict(msg: Message, sender: dict[str, Any] | None, *, body: str | None,
+def message_dict(msg: Message | StoredMessage, sender: dict[str, Any] | None, *, body: str | None,
                  redacted: bool = False) -> dict[str, Any]:
     """`body` is the plaintext to show (already unsealed for sensitive messages)."""
     out = {

@@ -34,7 +34,7 @@ log = logging.getLogger("livehelp.autoclose")
 
 
 def _minutes(seconds: float) -> str:
-    m = max(1, int(round(seconds / 60)))
+    m = max(1, round(seconds / 60))
     return f"{m} minute{'s' if m != 1 else ''}"
 
 

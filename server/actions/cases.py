@@ -179,7 +179,7 @@ async def _simpletransition(deps: Deps, actor_id: int, case_id: Any, action: str
         msg = await append_system_message(s, case.room_id, text, now, {"event": action, "by": actor_id})
         hooked = [e for hook in deps.on_case_transition for e in await hook(s, deps, case, action, actor_id, now)]
         view = await case_view(s, case)
-    return view, [system_emit(msg)] + hooked + case_updated(view, case)
+    return view, [system_emit(msg), *hooked, *case_updated(view, case)]
 
 
 async def hold_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str, Any], list[Effect]]:

@@ -1,8 +1,9 @@
 """Personal escalation: signs of distress or of quitting in a requester's message alert staff at once.
 
 Every requester chat message in a case room is matched (after_message hook, after the message is
-stored; help.request runs the hooks for the request's first message too) against escalation.personal_escalation.patterns: case-insensitive, whole words only, `*`
-continues a word with letters, a space matches any whitespace, ' also matches ’. A match sends `alert`
+stored; help.request runs the hooks for the request's first message too) against
+escalation.personal_escalation.patterns: case-insensitive, whole words only, `*` continues a word with
+letters, a space matches any whitespace, an ASCII apostrophe also matches the typographic one. A match sends `alert`
 {"kind": "personal_escalation", ...} with the message text and the case link to the configured audience
 (default every on-duty monitor and every admin) and leaves a staff-only note in the case; the requester
 never sees anything of it. False positives ("stop" in "where do I stop the server") are accepted on
@@ -100,7 +101,7 @@ async def after_message(deps: Deps, w: Written) -> list[Effect]:
     if not targets:
         log.warning("personal escalation reached nobody", extra={"case_id": c.id})
     log.info("personal escalation", extra={"case_id": c.id, "source": "auto", "flag_id": flag.id})
-    return [note] + alert(payload, targets)
+    return [note, *alert(payload, targets)]
 
 
 async def flag_case(deps: Deps, actor_id: int, case_id: Any, note: str) -> tuple[dict[str, Any], list[Effect]]:

@@ -442,7 +442,7 @@ async def on_case_transition(s: AsyncSession, deps: Deps, case: Case, action: st
     msg = await append_system_message(
         s, room_id, f"Case #{case.id} was resolved by {await display_name(s, actor_id)} ({verdict}).", now,
         {"event": "escalation_resolved", "case_id": case.id, "escalation_id": esc.id, "outcome": outcome(esc)})
-    return joins + [system_emit(msg)]
+    return [*joins, system_emit(msg)]
 
 
 async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
@@ -485,7 +485,7 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
                 room_id, joins = await ensure_team_room(s, deps, route, now)
                 msg = await append_system_message(s, room_id, f"Response target missed: {text}", now,
                                                   {"event": "sla_breach", "case_id": case.id, "escalation_id": esc.id})
-                effects += joins + [system_emit(msg)]
+                effects += [*joins, system_emit(msg)]
             done["breached"].append(esc.id)
         lapsed = (await s.execute(
             update(Escalation).where(Escalation.status == PENDING, Escalation.case_id.in_(

@@ -88,7 +88,7 @@ async def views_for(s: AsyncSession, deps: Deps, viewer: Actor, membership: str 
         v = policy.message_view(viewer, membership, case, m.kind, m.sensitive)
         if v == "hidden":
             continue
-        sender = sender_dict(accounts.get(m.sender_id), roles.get(m.sender_id, frozenset())) if m.sender_id else None  # type: ignore[arg-type]
+        sender = sender_dict(accounts.get(m.sender_id), roles.get(m.sender_id, frozenset())) if m.sender_id else None
         body = m.body
         if m.sensitive and v == "full" and m.body_sealed is not None and not m.purged:
             body = await deps.sealer.unseal(s, m.room_id, m.body_sealed)

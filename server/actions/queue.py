@@ -84,7 +84,7 @@ class QueueOutlook:
             if self.next_shift_at is None:
                 return None
             base += (self.next_shift_at - now).total_seconds()
-        return int(round(base))
+        return round(base)
 
 
 async def per_place_seconds(s: AsyncSession, deps: Deps, queue: str) -> float:
@@ -236,7 +236,7 @@ async def desk_status(deps: Deps) -> dict[str, Any]:
     cfg = deps.config.helpdesk
     now = deps.clock.now()
     async with deps.db.read() as s:
-        queues = []
+        queues: list[dict[str, Any]] = []
         everyone: set[int] = set()
         for q in cfg.queues:
             view = await outlook(s, deps, q.name, now)
@@ -245,7 +245,7 @@ async def desk_status(deps: Deps) -> dict[str, Any]:
             queues.append({"name": q.name, "on_duty": not view.off_hours, "helpers_on_duty": len(view.on_duty),
                            "queued": waiting, "expected_wait_seconds": view.expected_wait(waiting + 1, now),
                            "next_shift_at": iso(view.next_shift_at)})
-        nexts = [q["next_shift_at"] for q in queues if q["next_shift_at"]]
+        nexts: list[str] = [q["next_shift_at"] for q in queues if q["next_shift_at"]]
     return {
         "on_duty": bool(everyone),
         "helpers_on_duty": len(everyone),

@@ -88,7 +88,7 @@ def refuse_sensitive_text(deps: Deps, text: str | None, what: str, field: str | 
                       f"room, where they are sealed", **extra)
 
 
-def kept_private_notice(written: "Written", patterns: list[str]) -> Emit:
+def kept_private_notice(written: Written, patterns: list[str]) -> Emit:
     """Tell the sender (the requester, usually) that their message was sealed, and who can see it."""
     msg = written.message
     is_requester = written.case is not None and written.case.requester_id == msg.sender_id

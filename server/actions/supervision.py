@@ -375,8 +375,9 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
     """The periodic check: release every monitor who supervises an open case but may not supervise now
     (off duty by the clock, disconnected without a disconnect event, role revoked). Sends its effects."""
     async with deps.db.read() as s:
-        monitor_ids = {r[0] for r in (await s.execute(select(Case.monitor_id).where(
-            Case.monitor_id.is_not(None), Case.status.in_(OPEN)).distinct())).all()}
+        rows = (await s.execute(select(Case.monitor_id).where(
+            Case.monitor_id.is_not(None), Case.status.in_(OPEN)).distinct())).all()
+        monitor_ids = {m for (m,) in rows if m is not None}
         actors = await load_actors(s, monitor_ids, now)
     gone = sorted(m for m in monitor_ids if m not in actors or not policy.can_supervise(actors[m]))
     effects: list[Effect] = []

@@ -30,7 +30,7 @@ def _query_int(request: web.Request, key: str, default: int | None, lo: int, hi:
 
 
 def _reason(body: dict[str, object]) -> str | None:
-    return v.text(body, "reason", max_chars=1000, required=False)  # type: ignore[arg-type]
+    return v.text(body, "reason", max_chars=1000, required=False)
 
 
 @routes.post("/api/signup")

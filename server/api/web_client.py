@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -19,9 +20,11 @@ def add_routes(app: web.Application) -> None:
         app.router.add_static("/static/", WEB_DIR / "static", follow_symlinks=False)
 
 
-def _page(file: Path):  # type: ignore[no-untyped-def]
+def _page(file: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    installed = file.exists()  # checked once at start: the files do not come and go while serving
+
     async def handler(request: web.Request) -> web.StreamResponse:
-        if not file.exists():
+        if not installed:
             raise web.HTTPNotFound(text="the web client is not installed (run: make web)")
         return web.FileResponse(file, headers={"Cache-Control": "no-cache"})
 

@@ -126,7 +126,7 @@ class EscalationConfig:
         return names
 
     @classmethod
-    def parse(cls, r: Reader) -> "EscalationConfig":
+    def parse(cls, r: Reader) -> EscalationConfig:
         d = cls()
         routes = tuple(_route(Reader(spec, r.key(f"routes.{name}")), str(name))
                        for name, spec in r.mapping("routes").items())

@@ -111,7 +111,7 @@ class HelpdeskConfig:
         return next((t for t, q in self.topics.items() if q == self.default_queue), self.default_queue)
 
     @classmethod
-    def parse(cls, r: Reader) -> "HelpdeskConfig":
+    def parse(cls, r: Reader) -> HelpdeskConfig:
         d = cls()
         default_queue = r.str("default_queue", d.default_queue)
         queues: list[QueueConfig] = []

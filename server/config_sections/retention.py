@@ -93,7 +93,7 @@ class RetentionConfig:
     patterns: tuple[SensitivePattern, ...] = field(default_factory=_default_patterns)
 
     @classmethod
-    def parse(cls, r: Reader) -> "RetentionConfig":
+    def parse(cls, r: Reader) -> RetentionConfig:
         d = cls()
         master_key_file = r.opt_str("master_key_file", "") or ""
 

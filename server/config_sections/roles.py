@@ -15,7 +15,7 @@ class PromotionConfig:
     distinct_vouchers_required: int = 2
 
     @classmethod
-    def parse(cls, r: Reader) -> "PromotionConfig":
+    def parse(cls, r: Reader) -> PromotionConfig:
         d = cls()
         cfg = cls(
             vouches_required=r.int("vouches_required", d.vouches_required, minimum=0, maximum=1000),
@@ -41,7 +41,7 @@ class RolesConfig:
     promotion: PromotionConfig = field(default_factory=PromotionConfig)
 
     @classmethod
-    def parse(cls, r: Reader) -> "RolesConfig":
+    def parse(cls, r: Reader) -> RolesConfig:
         d = cls()
         teams = r.str_list("teams", list(d.teams))
         bad = [t for t in teams if not t.strip() or len(t) > 64]

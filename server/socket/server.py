@@ -24,7 +24,7 @@ log = logging.getLogger("livehelp.socket")
 class _Bucket:
     """Token bucket per connection: events_per_second sustained, events_burst at once."""
 
-    __slots__ = ("tokens", "stamp")
+    __slots__ = ("stamp", "tokens")
 
     def __init__(self, burst: float, stamp: float) -> None:
         self.tokens = burst

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.models import Message, Room
@@ -32,7 +32,7 @@ async def allocate_seqs_many(session: AsyncSession, counts: dict[int, int]) -> d
     """
     if not counts:
         return {}
-    rooms = Room.__table__
+    rooms = cast(Table, Room.__table__)
     if len(counts) == 1:
         (rid, n), = counts.items()
         conn = await session.connection()  # Core straight on the connection: no ORM layer on this path
@@ -82,7 +82,7 @@ async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     """Insert many messages in one statement; returns ids in the order given."""
     if not rows:
         return []
-    table = Message.__table__
+    table = cast(Table, Message.__table__)
     # (room_id, seq) is unique, so rows are matched back by it: an unordered RETURNING lets SQLAlchemy
     # send one multi-row INSERT (an ordered one falls back to a statement per row on SQLite).
     conn = await session.connection()

@@ -39,9 +39,9 @@ def _run(conn: sqlite3.Connection, sql: str, params: Any, many: bool = False) ->
 class OneHopCursor:
     """The async cursor SQLAlchemy drives; every row is already fetched when execute() returns."""
 
-    __slots__ = ("_conn", "description", "rowcount", "lastrowid", "arraysize", "_rows")
+    __slots__ = ("_conn", "_rows", "arraysize", "description", "lastrowid", "rowcount")
 
-    def __init__(self, conn: "OneHopConnection") -> None:
+    def __init__(self, conn: OneHopConnection) -> None:
         self._conn = conn
         self.description: Any = None
         self.rowcount = -1
@@ -49,21 +49,21 @@ class OneHopCursor:
         self.arraysize = 1
         self._rows: deque[Any] = deque()
 
-    async def __aenter__(self) -> "OneHopCursor":
+    async def __aenter__(self) -> OneHopCursor:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
         return None
 
-    def _take(self, result: _Result) -> "OneHopCursor":
+    def _take(self, result: _Result) -> OneHopCursor:
         self.description, self.rowcount, self.lastrowid, rows = result
         self._rows = deque(rows)
         return self
 
-    async def execute(self, sql: str, parameters: Any = ()) -> "OneHopCursor":
+    async def execute(self, sql: str, parameters: Any = ()) -> OneHopCursor:
         return self._take(await self._conn._execute(_run, self._conn._conn, sql, parameters))
 
-    async def executemany(self, sql: str, seq_of_parameters: Any) -> "OneHopCursor":
+    async def executemany(self, sql: str, seq_of_parameters: Any) -> OneHopCursor:
         return self._take(await self._conn._execute(_run, self._conn._conn, sql, seq_of_parameters, True))
 
     async def fetchone(self) -> Any:

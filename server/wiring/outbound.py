@@ -20,10 +20,9 @@ class HttpPager:
 
     async def post(self, url: str, payload: dict[str, Any]) -> None:
         try:
-            async with aiohttp.ClientSession(timeout=self.timeout) as http:
-                async with http.post(url, json=payload) as r:
-                    if r.status >= 400:
-                        log.warning("pager webhook refused the page",
-                                    extra={"status": r.status, "case_id": payload.get("case_id")})
+            async with aiohttp.ClientSession(timeout=self.timeout) as http, http.post(url, json=payload) as r:
+                if r.status >= 400:
+                    log.warning("pager webhook refused the page",
+                                extra={"status": r.status, "case_id": payload.get("case_id")})
         except Exception:  # a pager outage must not break escalation
             log.exception("pager webhook failed", extra={"case_id": payload.get("case_id")})

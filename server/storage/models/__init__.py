@@ -15,15 +15,15 @@ from server.storage.models.core import (
 )
 
 __all__ = [
-    "Base",
-    "UTCDateTime",
     "Account",
     "AccountRole",
     "AccountTeam",
+    "Base",
     "Case",
     "Message",
     "Presence",
     "Room",
     "RoomMember",
     "Token",
+    "UTCDateTime",
 ]
