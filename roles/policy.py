@@ -75,6 +75,22 @@ def can_leave_room(actor: Actor, room: RoomFacts) -> Decision:
     return ALLOW
 
 
+def hears_staff_only(actor: Actor) -> bool:
+    """Whispers and notes go to a room's staff channel; only staff sockets sit in it (requesters never
+    receive them, as message_view says for history)."""
+    return actor.is_staff
+
+
+def hears_monitor_feed(actor: Actor) -> bool:
+    """The monitors' feed (every case.updated, the overview): monitors' sockets only."""
+    return actor.has("monitor")
+
+
+def hears_admin_feed(actor: Actor) -> bool:
+    """The admins' feed (personal escalations by default, role changes): admins' sockets only."""
+    return actor.has("admin")
+
+
 def sees_all_team_rooms(actor: Actor) -> bool:
     """room.list: staff see every team room (to join it); others only rooms they are in."""
     return actor.is_staff
@@ -400,9 +416,11 @@ def promotion_eligible(progress: Progress, vouches_required: int, distinct_requi
 
 
 def can_promote(actor: Actor, target: Actor, name: str, to: str, progress: Progress, vouches_required: int,
-                distinct_required: int, force: bool) -> Decision:
+                distinct_required: int, force: bool, force_hint: str | None = None) -> Decision:
     """Trainee -> helper by an admin (or the shell), when eligible by vouches or forced. `name` is the
-    target's username, for a message that stands on its own (the CLI prints it as its one line)."""
+    target's username, for a message that stands on its own (the CLI prints it as its one line).
+    `force_hint` (how this caller forces: a CLI flag, a payload field) is added to the one refusal that
+    forcing would turn into an allow, so the caller never re-asks the policy to find that out."""
     if not actor.has("admin"):
         return deny("only admins promote trainees")
     if to != "helper":
@@ -413,7 +431,8 @@ def can_promote(actor: Actor, target: Actor, name: str, to: str, progress: Progr
         return deny(f"{name} is not a trainee; grant roles instead of promoting")
     if not force and not promotion_eligible(progress, vouches_required, distinct_required):
         return deny(f"{name} is not eligible for helper yet: {progress.vouches} of {vouches_required} vouches, "
-                    f"from {progress.distinct_vouchers} of {distinct_required} different people")
+                    f"from {progress.distinct_vouchers} of {distinct_required} different people"
+                    + (f" ({force_hint})" if force_hint else ""))
     return ALLOW
 
 
@@ -460,10 +479,15 @@ def serves_queue(actor: Actor, queue_teams: tuple[str, ...] | frozenset[str]) ->
     return not queue_teams or bool(actor.teams & frozenset(queue_teams))
 
 
+def case_cap_applies(actor: Actor) -> bool:
+    """Monitors are exempt from the per-person cap: they take cases over when something goes wrong, and
+    a cap must never stop that (the claim path skips counting for them)."""
+    return not actor.has("monitor")
+
+
 def can_take_another_case(actor: Actor, already_open: int, cap: int) -> Decision:
-    """The per-person cap on open (active or on-hold) cases, not counting the one being taken. Monitors
-    are exempt: they take cases over when something goes wrong, and a cap must never stop that."""
-    if actor.has("monitor"):
+    """The per-person cap on open (active or on-hold) cases, not counting the one being taken."""
+    if not case_cap_applies(actor):
         return ALLOW
     if already_open >= cap:
         return deny(f"you already have {cap} open cases; resolve or hand one back before claiming another")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
+from roles import policy
 from server.actions.accounts import Session, authenticate
 from server.actions.rooms import socket_rooms_for
 from server.deps import Deps
@@ -41,9 +42,9 @@ async def connect(deps: Deps, sid: str, token: object) -> Connected:
         room_ids = [r[0] for r in (await s.execute(
             select(RoomMember.room_id).where(RoomMember.account_id == session.account_id))).all()]
     rooms = [account_room(session.account_id)]
-    if actor.has("monitor"):
+    if policy.hears_monitor_feed(actor):
         rooms.append(MONITORS)
-    if actor.has("admin"):
+    if policy.hears_admin_feed(actor):
         rooms.append(ADMINS)
     for rid in room_ids:
         rooms.extend(socket_rooms_for(rid, actor))

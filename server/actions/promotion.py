@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -128,12 +127,8 @@ async def promote(deps: Deps, actor_id: int | None, *, account_id: int | None = 
         progress = (await participation.progress_of(s, [account.id]))[account.id]
         name = account.username or account.display_name
         args = (actor, target, name, to, progress, cfg.vouches_required, cfg.distinct_vouchers_required)
-        decision = policy.can_promote(*args, force=force)
-        if not decision:
-            if not force and policy.can_promote(*args, force=True):
-                hint = "use --force to promote anyway" if via == "cli" else 'send "force": true to promote anyway'
-                enforce(replace(decision, reason=f"{decision.reason} ({hint})"))
-            enforce(decision)
+        hint = "use --force to promote anyway" if via == "cli" else 'send "force": true to promote anyway'
+        enforce(policy.can_promote(*args, force=force, force_hint=hint))
         eligible = policy.promotion_eligible(progress, cfg.vouches_required, cfg.distinct_vouchers_required)
         removed = await s.execute(delete(AccountRole).where(AccountRole.account_id == account.id,
                                                             AccountRole.role == "trainee"))

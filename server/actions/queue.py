@@ -218,7 +218,7 @@ async def enforce_case_cap(s: AsyncSession, deps: Deps, actor: Actor) -> None:
     the other and the second counts the first. FOR NO KEY UPDATE, because the claim's own foreign key
     check already holds FOR KEY SHARE on that row in every concurrent claim (FOR UPDATE would deadlock).
     """
-    if actor.has("monitor"):
+    if not policy.case_cap_applies(actor):
         return
     await s.execute(select(Account.id).where(Account.id == actor.id).with_for_update(key_share=True))
     open_cases = (await s.execute(select(func.count()).select_from(Case).where(

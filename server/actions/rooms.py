@@ -36,7 +36,7 @@ def normalize_room_name(name: str, max_chars: int) -> str:
 
 def socket_rooms_for(room_id: int, actor: Actor) -> tuple[str, ...]:
     """The Socket.IO rooms a member's sockets sit in for one room (staff also hear whispers/notes)."""
-    return (room_room(room_id), room_staff_room(room_id)) if actor.is_staff else (room_room(room_id),)
+    return (room_room(room_id), room_staff_room(room_id)) if policy.hears_staff_only(actor) else (room_room(room_id),)
 
 
 async def add_member(session: AsyncSession, room_id: int, account_id: int, role: str, deps: Deps) -> bool:
