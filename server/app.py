@@ -12,6 +12,7 @@ import socketio
 from aiohttp import web
 
 from server.actions import presence
+from server.api import alerts as api_alerts
 from server.api import core as api_core
 from server.api import escalation as api_escalation
 from server.api import helpdesk as api_helpdesk
@@ -28,11 +29,12 @@ from server.notify import Notifier
 from server.scheduler import Scheduler
 from server.socket.server import attach
 from server.storage.db import Database
+from server.wiring import alerts as wire_alerts
 from server.wiring import escalation as wire_escalation
 from server.wiring import helpdesk as wire_helpdesk
 from server.wiring import retention as wire_retention
 from server.wiring import roles as wire_roles
-from server.wiring.outbound import HttpPager
+from server.wiring.outbound import HttpPager, Outbound
 
 log = logging.getLogger("livehelp.app")
 SIO = web.AppKey("sio", socketio.AsyncServer)
@@ -57,7 +59,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
     notifier = Notifier(sio, connections)
     deps = Deps(config=config, clock=clock, db=db, writer=writer, sealer=sealer, connections=connections,
                 server_id=server_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}",
-                pager=HttpPager(), scheduler=Scheduler(clock), notifier=notifier)
+                pager=HttpPager(), scheduler=Scheduler(clock), notifier=notifier, outbound=Outbound())
 
     app = web.Application(middlewares=[errors_middleware, security_headers], client_max_size=32 * 1024 * 1024)
     app[DEPS] = deps
@@ -67,13 +69,13 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
     attach(sio, deps, notifier)
 
     for routes in (api_core.routes, api_helpdesk.routes, api_roles.routes, api_escalation.routes,
-                   api_retention.routes):
+                   api_retention.routes, api_alerts.routes):
         app.router.add_routes(routes)
     web_client.add_routes(app)
 
     app.cleanup_ctx.append(_database_and_writer)
     app.cleanup_ctx.append(_scheduler)
-    for area in (wire_helpdesk, wire_roles, wire_escalation, wire_retention):
+    for area in (wire_helpdesk, wire_roles, wire_escalation, wire_retention, wire_alerts):
         area.wire(app, deps)
     app.on_shutdown.append(_disconnect_clients)
     return app

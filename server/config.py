@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from server.config_reader import ConfigError, Reader
+from server.config_sections.alerts import AlertsConfig
 from server.config_sections.escalation import EscalationConfig
 from server.config_sections.helpdesk import HelpdeskConfig
 from server.config_sections.retention import RetentionConfig
@@ -92,6 +93,7 @@ class Config:
     roles: RolesConfig = field(default_factory=RolesConfig)
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     # Where config.yaml was read from; relative paths (key files, SQLite) resolve against it.
     base_dir: str = "."
 
@@ -182,6 +184,7 @@ def config_from_mapping(raw: Any, base_dir: str = ".") -> Config:
         roles=RolesConfig.parse(r.section("roles")),
         escalation=EscalationConfig.parse(r.section("escalation")),
         retention=RetentionConfig.parse(r.section("retention")),
+        alerts=AlertsConfig.parse(r.section("alerts")),
         base_dir=base_dir,
     )
     r.done()

@@ -11,10 +11,12 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Protocol
 
 from server.clock import Clock
 from server.config import Config
+from server.config_sections.alerts import SmtpConfig
 from server.connections import Connections
 from server.scheduler import Scheduler
 from server.storage.db import Database
@@ -63,6 +65,25 @@ class Pager(Protocol):
     async def post(self, url: str, payload: dict[str, Any]) -> None: ...
 
 
+class OutboundClient(Protocol):
+    """Outbound adapter for alert deliveries (server/wiring/outbound.py builds the real one). Both
+    methods raise on failure, so the outbox records the error and retries."""
+
+    async def send_mail(self, message: EmailMessage, smtp: SmtpConfig) -> None: ...
+
+    async def request(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> None: ...
+
+
+class NoOutbound:
+    """A CLI command delivers nothing: its outbox rows wait for the server's delivery job."""
+
+    async def send_mail(self, message: EmailMessage, smtp: SmtpConfig) -> None:
+        raise RuntimeError("this process has no outbound client")
+
+    async def request(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> None:
+        raise RuntimeError("this process has no outbound client")
+
+
 @dataclass
 class JobLocks:
     """A job run by the scheduler never overlaps itself, but an admin's or a test's direct call may meet
@@ -71,6 +92,7 @@ class JobLocks:
     sla: asyncio.Lock = field(default_factory=asyncio.Lock)
     autoclose: asyncio.Lock = field(default_factory=asyncio.Lock)
     abandon: asyncio.Lock = field(default_factory=asyncio.Lock)
+    outbox: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass
@@ -85,6 +107,7 @@ class Deps:
     pager: Pager
     scheduler: Scheduler
     notifier: EffectSender = field(default_factory=NoSockets)
+    outbound: OutboundClient = field(default_factory=NoOutbound)
     after_message: list[AfterMessageHook] = field(default_factory=list)
     on_last_disconnect: list[DisconnectHook] = field(default_factory=list)
     on_case_transition: list[CaseTransitionHook] = field(default_factory=list)

@@ -8,7 +8,7 @@ Socket.IO rooms: account:{id}, room:{id}, room:{id}:staff, queue:{name}, staff:m
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,8 @@ class Emit:
     to: tuple[str, ...]
     # The socket that caused it and already has the data in its ack (a sent message): not sent again.
     skip_sid: str | None = None
+    # An `alert` already stored as rows (actions/alerts.py) and addressed per recipient, with its id.
+    stored: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,24 @@ class Join:
 Effect = Emit | Join
 
 
+AlertStore = Callable[[list[Effect]], Awaitable[list[Effect]]]
+
+
 class Notifier:
     def __init__(self, sio: socketio.AsyncServer, connections: Any) -> None:
         self.sio = sio
         self.connections = connections
+        # Set by the alerts wiring: stores any `alert` an action emitted without storing it, so every
+        # alert reaches its recipients later too (actions/alerts.py store_after_commit).
+        self.alert_store: AlertStore | None = None
 
     async def send(self, effects: Sequence[Effect]) -> None:
+        if self.alert_store is not None and any(
+                isinstance(e, Emit) and e.event == "alert" and not e.stored for e in effects):
+            try:
+                effects = await self.alert_store(list(effects))
+            except Exception:  # storing must not stop the live alert
+                log.exception("storing alerts failed")
         for effect in effects:
             try:
                 if isinstance(effect, Join):

@@ -21,8 +21,9 @@ from sqlalchemy import select
 
 from roles import policy
 from roles.facts import STAFF_ROLES
+from server.actions import alerts
 from server.actions.access import access_case, enforce, facts_of
-from server.actions.case_notes import alert, display_name, post_note
+from server.actions.case_notes import display_name, post_note
 from server.actions.sensitive import refuse_sensitive_text
 from server.clock import iso
 from server.deps import Deps
@@ -88,20 +89,26 @@ async def after_message(deps: Deps, w: Written) -> list[Effect]:
         text = None if sensitive else w.plaintext
         said = f'"{text}"' if text is not None else "a sensitive message"
         payload = {
-            "kind": KIND, "id": flag.id, "source": "auto", "case_id": c.id, "room_id": case.room_id,
+            "kind": KIND, "flag_id": flag.id, "source": "auto", "case_id": c.id, "room_id": case.room_id,
             "message_id": w.message.id, "text": text, "sensitive": sensitive, "matched": matched,
             "requester": {"id": c.requester_id, "display_name": requester.display_name if requester else None},
             "message": f"The requester wrote {said}: it matched \u201c{matched}\u201d.",
             "case_link": deps.config.escalation.link(c.id), "created_at": iso(now),
         }
+        targets = await audiences.resolve(s, cfg.notify, now, case_id=c.id)
+        raised = await alerts.raise_alert(s, deps, payload, targets, now)
         note = await post_note(s, case.room_id, None,
-                               f"Possible personal escalation (matched \u201c{matched}\u201d); monitors were alerted.",
-                               now, {"event": KIND, "flag_id": flag.id, "source": "auto"})
-        targets = await audiences.resolve(s, cfg.notify, now)
+                               f"Possible personal escalation (matched \u201c{matched}\u201d); alerted: {raised.who}"
+                               f"{_chain_text(raised)}.", now,
+                               {"event": KIND, "flag_id": flag.id, "source": "auto", "recipients": raised.recipients})
     if not targets:
-        log.warning("personal escalation reached nobody", extra={"case_id": c.id})
+        log.warning("personal escalation reached nobody now", extra={"case_id": c.id})
     log.info("personal escalation", extra={"case_id": c.id, "source": "auto", "flag_id": flag.id})
-    return [note, *alert(payload, targets)]
+    return [note, *raised.effects]
+
+
+def _chain_text(raised: alerts.Raised) -> str:
+    return "; it escalates further unless someone acknowledges it" if raised.chain_id is not None else ""
 
 
 async def flag_case(deps: Deps, actor_id: int, case_id: Any, note: str) -> tuple[dict[str, Any], list[Effect]]:
@@ -124,13 +131,16 @@ async def flag_case(deps: Deps, actor_id: int, case_id: Any, note: str) -> tuple
         by = await display_name(s, actor_id)
         requester = await s.get(Account, case.requester_id)
         payload = {
-            "kind": KIND, "id": flag.id, "source": "manual", "case_id": case.id, "room_id": case.room_id,
+            "kind": KIND, "flag_id": flag.id, "source": "manual", "case_id": case.id, "room_id": case.room_id,
             "note": flag.note, "by": {"id": actor_id, "display_name": by},
             "requester": {"id": case.requester_id, "display_name": requester.display_name if requester else None},
             "message": flag.note, "case_link": deps.config.escalation.link(case.id), "created_at": iso(now),
         }
-        effects: list[Effect] = [await post_note(s, case.room_id, actor_id, f"Personal escalation raised: {flag.note}",
-                                                 now, {"event": KIND, "flag_id": flag.id, "source": "manual"})]
-        targets = await audiences.resolve(s, cfg.notify, now)
+        targets = await audiences.resolve(s, cfg.notify, now, case_id=case.id)
+        raised = await alerts.raise_alert(s, deps, payload, targets - {actor_id}, now)
+        effects: list[Effect] = [await post_note(
+            s, case.room_id, actor_id, f"Personal escalation raised: {flag.note} (alerted: {raised.who}"
+            f"{_chain_text(raised)})", now,
+            {"event": KIND, "flag_id": flag.id, "source": "manual", "recipients": raised.recipients})]
     log.info("personal escalation", extra={"case_id": case.id, "source": "manual", "flag_id": flag.id})
-    return payload, effects + alert(payload, targets)
+    return payload, effects + raised.effects

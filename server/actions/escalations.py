@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server import lifecycle
-from server.actions import experts
+from server.actions import alerts, experts
 from server.actions.access import access_case, authorized_case, enforce
 from server.actions.case_notes import alert, display_name, lock_case, post_note, send
 from server.actions.case_views import case_updated, case_view, requester_view, transition
@@ -324,7 +324,8 @@ async def do_escalate(s: AsyncSession, deps: Deps, case: Case, esc: Escalation, 
     effects += case_updated(view, case)
     if team_ids:
         effects.append(Emit("case.updated", view, tuple(account_room(a) for a in team_ids)))
-    return effects, pages
+    # Stored in this transaction: the card, the team's alert and the page are as durable as the hand-off.
+    return await alerts.store(s, deps, effects, now), pages
 
 
 def _page_out(deps: Deps, pages: list[dict[str, Any]]) -> None:
@@ -487,6 +488,7 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
                                                   {"event": "sla_breach", "case_id": case.id, "escalation_id": esc.id})
                 effects += [*joins, system_emit(msg)]
             done["breached"].append(esc.id)
+        effects = await alerts.store(s, deps, effects, now)
         lapsed = (await s.execute(
             update(Escalation).where(Escalation.status == PENDING, Escalation.case_id.in_(
                 select(Case.id).where(Case.status.in_(list(lifecycle.CLOSED)))))

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import lifecycle
+from server.actions import alerts
 from server.deps import Deps
 from server.notify import ADMINS, Effect, Emit, account_room
 from server.storage import duty
@@ -110,11 +111,14 @@ async def run_once(deps: Deps, now: dt.datetime) -> list[Breach]:
                 case.sla_alerts = sorted(done | {b.key for b in new})
                 raised.extend(new)
             monitors = await monitors_on_duty(s, now) if any(b.to is None for b in raised) else []
-        effects: list[Effect] = []
-        default_to = tuple(account_room(m) for m in monitors) or (ADMINS,)
-        for b in raised:
-            payload = {"kind": "sla_breach", "case_id": b.case_id, **b.payload}
-            effects.append(Emit("alert", payload, b.to if b.to is not None else default_to))
+            effects: list[Effect] = []
+            # Every admin (connected or not: alerts are stored) when no monitor is on duty.
+            default_to = tuple(account_room(m) for m in monitors) or (ADMINS,)
+            for b in raised:
+                payload = {"kind": "sla_breach", "case_id": b.case_id, **b.payload}
+                effects.append(Emit("alert", payload, b.to if b.to is not None else default_to))
+            # Stored with the remembered breach, in one transaction: each recipient gets it exactly once.
+            effects = await alerts.store(s, deps, effects, now)
         if raised:
             log.info("sla breaches raised", extra={"count": len(raised)})
         await send(deps, effects)

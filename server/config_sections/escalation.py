@@ -30,15 +30,16 @@ DEFAULT_PATTERNS = (
 
 
 def parse_audience(r: Reader, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    """A list of `team`, `team:NAME`, `role:ROLE`, `on_duty:ROLE`, `user:USERNAME`."""
+    """A list of `team`, `case`, `team:NAME`, `role:ROLE`, `on_duty:ROLE`, `user:USERNAME` (`case`: the
+    helper, trainee and supervising monitor on the alert's case)."""
     items = r.str_list(name, list(default)) if r.has(name) else default
     for item in items:
         kind, _, arg = item.partition(":")
-        if item == "team":
+        if item in ("team", "case"):
             continue
         if kind not in AUDIENCE_KINDS or not arg.strip():
             raise ConfigError(
-                f"config key '{r.key(name)}': {item!r} is not an audience; use team, team:NAME, role:ROLE, "
+                f"config key '{r.key(name)}': {item!r} is not an audience; use team, case, team:NAME, role:ROLE, "
                 "on_duty:ROLE or user:USERNAME")
     return tuple(items)
 
@@ -87,7 +88,7 @@ class PersonalEscalationConfig:
     # Phrases matched against every requester chat message in a case room.
     patterns: tuple[str, ...] = DEFAULT_PATTERNS
     # Who is alerted (audience); default every on-duty monitor and every admin.
-    notify: tuple[str, ...] = ("on_duty:monitor", "role:admin")
+    notify: tuple[str, ...] = ("case", "on_duty:monitor", "role:admin")
 
 
 @dataclass(frozen=True)

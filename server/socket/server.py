@@ -17,6 +17,7 @@ from server.errors import DomainError, Invalid, RateLimited
 from server.notify import Notifier
 from server.socket import handlers  # noqa: F401  (registers every event)
 from server.socket.registry import EVENTS, EventContext
+from server.wiring.alerts import replay
 
 log = logging.getLogger("livehelp.socket")
 
@@ -75,6 +76,8 @@ def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
         await sio.save_session(sid, {"account_id": done.session.account_id, "is_guest": done.session.is_guest})
         for room in done.rooms:
             await sio.enter_room(sid, room)
+        # Runs once this handler returned and the CONNECT packet went out: stored alerts come after it.
+        deps.spawn(replay(deps, sid, done.session.account_id), name=f"alert-replay-{sid}")
         log.info("connected", extra={"sid": sid, "account_id": done.session.account_id})
         return None
 

@@ -1,4 +1,4 @@
-"""Who an alert goes to: config audiences (`team`, `team:NAME`, `role:ROLE`, `on_duty:ROLE`,
+"""Who an alert goes to: config audiences (`team`, `case`, `team:NAME`, `role:ROLE`, `on_duty:ROLE`,
 `user:USERNAME`) resolved to account ids at the moment of sending, so team and duty changes count."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.facts import on_duty_accounts
-from server.storage.models import Account, AccountRole, AccountTeam
+from server.storage.models import Account, AccountRole, AccountTeam, Case
 
 
 async def team_members(s: AsyncSession, team: str) -> list[int]:
@@ -20,13 +20,26 @@ async def team_members(s: AsyncSession, team: str) -> list[int]:
     return sorted(r[0] for r in rows.all())
 
 
-async def resolve(s: AsyncSession, specs: Iterable[str], now: dt.datetime, *, route_team: str | None = None
-                  ) -> set[int]:
+async def case_staff(s: AsyncSession, case_id: int | None) -> set[int]:
+    """The helper, trainee and supervising monitor on a case (enabled accounts)."""
+    if case_id is None:
+        return set()
+    row = (await s.execute(select(Case.helper_id, Case.trainee_id, Case.monitor_id).where(Case.id == case_id))).first()
+    ids = {i for i in (row or ()) if i is not None}
+    if not ids:
+        return set()
+    return set((await s.execute(select(Account.id).where(Account.id.in_(ids), Account.disabled.is_(False)))).scalars())
+
+
+async def resolve(s: AsyncSession, specs: Iterable[str], now: dt.datetime, *, route_team: str | None = None,
+                  case_id: int | None = None) -> set[int]:
     """Account ids (enabled accounts only) named by an audience list."""
     ids: set[int] = set()
     for spec in specs:
         kind, _, arg = spec.partition(":")
-        if spec == "team":
+        if spec == "case":
+            ids |= await case_staff(s, case_id)
+        elif spec == "team":
             if route_team:
                 ids |= set(await team_members(s, route_team))
         elif kind == "team":

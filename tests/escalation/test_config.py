@@ -23,7 +23,7 @@ def test_shipped_routes_model_practice() -> None:
     admissions = cfg.route("admissions")
     assert admissions is not None and admissions.confirm_first
     assert cfg.on_call == ("team:on-call",)
-    assert cfg.personal_escalation.notify == ("on_duty:monitor", "role:admin")
+    assert cfg.personal_escalation.notify == ("case", "on_duty:monitor", "role:admin")  # issue 12: the case's helper too
 
 
 @pytest.mark.parametrize("overrides,key", [
