@@ -158,6 +158,11 @@ class LiveServer:
         async with self.http.post(self.url + path, json=body, headers=headers) as r:
             return r.status, await r.json()
 
+    async def put(self, path: str, body: Any, token: str | None = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.put(self.url + path, json=body, headers=headers) as r:
+            return r.status, await r.json()
+
     async def get(self, path: str, token: str | None = None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         async with self.http.get(self.url + path, headers=headers) as r:

@@ -36,7 +36,7 @@ function selectTab(tab) {
   tab.focus();
   const loaders = {
     'tab-accounts': loadAccounts, 'tab-promotion': loadPromotion, 'tab-coverage': loadCoverage,
-    'tab-canned': loadCanned, 'tab-reports': loadReports, 'tab-audit': loadAudit,
+    'tab-canned': loadCanned, 'tab-reports': loadReports, 'tab-audit': loadAudit, 'tab-deliveries': loadDeliveries,
   };
   loaders[tab.id]?.();
   history.replaceState(null, '', `#${tab.id.slice(4)}`);
@@ -379,6 +379,24 @@ async function onErase(e) {
   }
 }
 
+// ---- outbound deliveries ----------------------------------------------------------------------
+
+async function loadDeliveries(e) {
+  if (e) e.preventDefault();
+  const filter = $('#deliveries-status-filter').value;
+  try {
+    const data = await api.get(`${A}/deliveries?limit=200${filter ? `&status=${filter}` : ''}`, token());
+    const c = data.counts || {};
+    $('#deliveries-counts').textContent = `${c.pending || 0} pending, ${c.sent || 0} sent, ${c.failed || 0} failed`;
+    const rows = data.deliveries || [];
+    $('#deliveries').replaceChildren(rows.length ? tableOf(rows) : el('p', { class: 'muted', text: 'Nothing sent yet.' }));
+    status('#deliveries-status', '');
+  } catch (err) {
+    $('#deliveries').replaceChildren();
+    status('#deliveries-status', notReady(err), true);
+  }
+}
+
 async function onReady(ctx) {
   state.ctx = ctx;
   bindTabs();
@@ -387,6 +405,7 @@ async function onReady(ctx) {
   $('#canned-form').addEventListener('submit', onSaveCanned);
   $('#report-form').addEventListener('submit', loadReports);
   $('#erase-form').addEventListener('submit', onErase);
+  $('#deliveries-form').addEventListener('submit', loadDeliveries);
   $('#week-prev').addEventListener('click', () => { state.weekStart.setDate(state.weekStart.getDate() - 7); loadCoverage(); });
   $('#week-next').addEventListener('click', () => { state.weekStart.setDate(state.weekStart.getDate() + 7); loadCoverage(); });
   const initial = $(`#tab-${location.hash.slice(1)}`) || $('#tab-accounts');

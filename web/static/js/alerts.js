@@ -112,4 +112,5 @@ export const ALERT_TEXT = {
   vouch: ['Vouch received', 'Someone vouched for you.', 'info'],
   promotion_eligible: ['Eligible for promotion', 'A trainee has enough vouches to be promoted.', 'info'],
   promoted: ['Promoted', 'You are a helper now.', 'info'],
+  waiting_cases: ['Cases waiting', 'Requests are waiting for someone on duty.', 'warning'],
 };

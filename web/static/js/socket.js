@@ -39,6 +39,8 @@ export const EV = Object.freeze({
   SYNC: 'sync',
   CANNED_LIST: 'canned.list',
   MONITOR_OVERVIEW: 'monitor.overview',
+  ALERT_LIST: 'alert.list',
+  ALERT_ACK: 'alert.ack',
   // server -> client
   MESSAGE: 'message',
   CASE_UPDATED: 'case.updated',

@@ -5,6 +5,7 @@ import { $, el, show, errorText, liveRegion, duration } from './dom.js';
 import { loadSession, saveSession, staffLogin, api } from './api.js';
 import { Connection, EV } from './socket.js';
 import { AlertStack, ALERT_TEXT, notify, askNotificationPermission, notificationsSupported, unlockAudio } from './alerts.js';
+import { Inbox } from './inbox.js';
 
 export function hasRole(account, ...roles) {
   const mine = (account && account.roles) || [];
@@ -89,7 +90,10 @@ export function startStaffPage({ requireRoles = null, onReady, title }) {
     show($('#account-bar'), true);
     show($('#app'), true);
     renderHeader();
-    conn.on(EV.ALERT, (a) => showAlert(ctx, a));
+    // Stored alerts: the inbox (bell with the unacknowledged count) loads them and keeps them until acknowledged.
+    ctx.inbox = new Inbox(ctx, $('#account-bar'));
+    conn.on(EV.ALERT, (a) => { const fresh = ctx.inbox.add(a); if (fresh) showAlert(ctx, a); });
+    await ctx.inbox.load();
     conn.on(EV.ACCOUNT_UPDATED, (data) => {
       const account = data && (data.account || data);
       if (account && account.id !== undefined && String(account.id) === String(ctx.session.account.id)) {
