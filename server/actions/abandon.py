@@ -3,7 +3,8 @@
 Either explicitly (`case.abandon`), or by going away: when the requester's last socket disconnects,
 their queued cases get `requester_left_at`; the periodic job abandons those still queued after
 `helpdesk.abandon_after_disconnect` whose requester has not come back (presence table, shared by every
-process). A requester who is connected again when the job looks keeps their place. No sleeps: the grace
+process). Never for a disconnect (issue 12): a request made off hours, one in a queue with nobody on duty
+to serve it, or one whose requester left an e-mail address stays queued until a helper answers. A requester who is connected again when the job looks keeps their place. No sleeps: the grace
 is a timestamp and a job, so it survives restarts and works with several processes.
 """
 
@@ -20,7 +21,7 @@ from server import lifecycle
 from server.actions.access import access_case, enforce, facts_of
 from server.actions.case_views import case_updated, case_view, requester_view
 from server.actions.messages import system_emit
-from server.actions.queue import after_leaving_queue
+from server.actions.queue import after_leaving_queue, alert_targets
 from server.actions.sla import send
 from server.deps import Deps
 from server.errors import Conflict
@@ -74,6 +75,14 @@ async def on_requester_left(deps: Deps, account_id: int) -> list[Effect]:
     return []
 
 
+async def has_contact(s: AsyncSession, case_id: int) -> bool:
+    """The requester left an e-mail address on this case (actions/contact.py)."""
+    from server.storage.models.alerts import CaseContact
+
+    return (await s.execute(select(CaseContact.case_id).where(CaseContact.case_id == case_id,
+                                                              CaseContact.email_sealed.is_not(None)))).first() is not None
+
+
 async def run_once(deps: Deps, now: dt.datetime) -> list[int]:
     """Abandon queued cases whose requester left more than the grace period ago and is still away."""
     grace = dt.timedelta(seconds=deps.config.helpdesk.abandon_after_disconnect)
@@ -85,8 +94,14 @@ async def run_once(deps: Deps, now: dt.datetime) -> list[int]:
                 Case.status == lifecycle.QUEUED, Case.requester_left_at.is_not(None),
                 Case.requester_left_at <= now - grace).order_by(Case.id))).scalars())
             back = await connected_accounts(s, [c.requester_id for c in due])
+            served: dict[str, bool] = {}
             for case in due:
-                if case.requester_id in back:
+                if case.queue not in served:
+                    served[case.queue] = bool(await alert_targets(s, deps, case.queue, now))
+                # Issue 12: a request made off hours, or waiting in a queue nobody serves on duty now, or
+                # whose requester left a way to reach them, stays queued until a helper answers.
+                keep = case.off_hours or not served[case.queue] or await has_contact(s, case.id)
+                if case.requester_id in back or keep:
                     await s.execute(update(Case).where(Case.id == case.id).values(requester_left_at=None)
                                     .execution_options(synchronize_session=False))
                     continue

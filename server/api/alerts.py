@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server import validate as v
-from server.actions import alerts, outbound
+from server.actions import alerts, contact, outbound
 from server.api.common import deps_of, json_body, require_session, send_effects
 from server.errors import Invalid
 
@@ -61,3 +61,12 @@ async def deliveries(request: web.Request) -> web.Response:
     except ValueError:
         raise Invalid("limit must be a whole number", field="limit") from None
     return web.json_response(await outbound.delivery_log(deps_of(request), session.account_id, status, limit))
+
+
+@routes.post("/api/resume")
+async def resume(request: web.Request) -> web.Response:
+    """{"token"} from the link in a reply notice -> {"token", "account", "case_id", "room_id"} (no login)."""
+    body = await json_body(request)
+    token = v.text(body, "token", max_chars=200, multiline=False)
+    assert token is not None
+    return web.json_response(await contact.resume(deps_of(request), token))

@@ -90,6 +90,8 @@ class AlertsConfig:
     offline_kinds: tuple[str, ...] = ("personal_escalation", "sla_breach", "blocker")
     # Base URL used in e-mailed links (e.g. https://help.example.org); empty = relative links.
     public_url: str = ""
+    # How long the link in a reply notice to an away requester resumes their case.
+    resume_link_ttl: float = 7 * 86400.0
 
     def chain(self, kind: str) -> tuple[ChainStep, ...]:
         return dict(self.chains).get(kind, ())
@@ -123,6 +125,7 @@ class AlertsConfig:
             retry_max=r.duration("retry_max", d.retry_max),
             offline_kinds=r.str_list("offline_kinds", list(d.offline_kinds)),
             public_url=r.str("public_url", d.public_url).rstrip("/"),
+            resume_link_ttl=r.duration("resume_link_ttl", d.resume_link_ttl),
         )
         r.done()
         return cfg

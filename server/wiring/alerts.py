@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.actions import alerts, outbound
+from server.actions import alerts, contact, offhours, outbound
 from server.api.common import NOTIFIER
 from server.deps import Deps
 from server.notify import Emit
@@ -44,6 +44,9 @@ async def replay(deps: Deps, sid: str, account_id: int) -> None:
 
 def wire(app: web.Application, deps: Deps) -> None:
     app[NOTIFIER].alert_store = lambda effects: alerts.store_after_commit(deps, effects)
+    deps.on_duty_change.append(offhours.on_duty_changed)  # coming on duty: what is waiting, oldest first
+    deps.after_message.append(contact.after_message)  # staff reply to an away requester: a mail with a link
+    deps.case_purgers.append(contact.purge_contact)  # the address goes with the case's transcript
 
     async def alerts_ctx(app: web.Application) -> AsyncIterator[None]:
         interval = deps.config.alerts.jobs_interval

@@ -48,7 +48,7 @@ async def test_an_away_monitor_gets_the_alert_by_mail(server: LiveServer, smtp: 
     [mail] = await smtp.wait(1)
     assert mail["To"] == "carol@example.org" and "personal escalation" in mail["Subject"]
     assert mail["Message-ID"].startswith("<livehelp-outbox-") and mail["X-Livehelp-Delivery"]
-    assert "I will quit this course" in mail.get_payload()
+    assert "I will quit this course" in mail.get_payload(decode=True).decode()
     admin = await server.staff("dave_admin", ["admin"])
     status, log = await server.get("/api/admin/deliveries", admin.token)
     assert status == 200 and log["counts"]["sent"] == 1

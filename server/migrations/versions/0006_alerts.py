@@ -1,5 +1,5 @@
-"""Stored alerts (one row per recipient), escalation chains, the outbound outbox and off-line delivery
-preferences.
+"""Stored alerts (one row per recipient), escalation chains, the outbound outbox, off-line delivery
+preferences and requesters' contact addresses (off-hours requests).
 
 Revision ID: 0006_alerts
 Revises: 0005_retention
@@ -92,9 +92,23 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_alert_preferences")),
     )
+    op.create_table(
+        "case_contacts",
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("email_sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("token_hash", sa.String(length=64), nullable=True),
+        _ts("token_expires_at", True),
+        _ts("notified_at", True),
+        _ts("created_at"),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_case_contacts_case_id_cases"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_contacts")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_case_contacts_token_hash")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("case_contacts")
     op.drop_table("alert_preferences")
     op.drop_index("ix_outbox_status_next", table_name="outbox")
     op.drop_table("outbox")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.storage.models.base import Base, UTCDateTime
@@ -95,3 +95,22 @@ class AlertPreference(Base):
     email: Mapped[str] = mapped_column(String(320), default="")
     kinds: Mapped[list[str]] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CaseContact(Base):
+    """How to reach a requester who left: an e-mail address given with the request (optional).
+
+    The address is sensitive: it is sealed with the case's data key, so the retention purge's
+    crypto-shredding (30 days after the case closes) makes it unreadable, and the purge clears the row.
+    The resume token is stored as a hash only; it expires and opens only this case's requester session.
+    """
+
+    __tablename__ = "case_contacts"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The last time the requester was mailed about a reply (one mail per away spell, not per message).
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -101,6 +101,10 @@ async function onStart(ev) {
     if (typeof ack.off_hours === 'boolean') state.session.off_hours = ack.off_hours;
     state.session.question = body;
     save();
+    const email = $('#contact-email').value.trim();
+    if (email && ack.case) {
+      try { await state.conn.call(EV.CASE_CONTACT, { case_id: ack.case.id, email }); } catch (e) { showNotice(`Your e-mail was not saved: ${e.message || e}`); }
+    }
     if (typeof state.session.position !== 'number') await refreshPosition();
     $('#question').value = '';
     await openChat();
@@ -396,6 +400,18 @@ async function init() {
   bindComposerKeys();
   document.addEventListener('visibilitychange', () => { if (!document.hidden) document.title = 'Live help'; });
   await loadStatus();
+  // A link from a reply e-mail: /?resume=TOKEN opens that conversation without asking anything again.
+  const resumeToken = new URLSearchParams(location.search).get('resume');
+  if (resumeToken) {
+    history.replaceState(null, '', location.pathname);
+    try {
+      const r = await api.post('/api/resume', { token: resumeToken });
+      state.session = { token: r.token, account: r.account, case: { id: r.case_id }, room_id: r.room_id };
+      save();
+    } catch (e) {
+      showError('#start-error', e);
+    }
+  }
   const s = state.session;
   if (s && s.token && s.case && s.room_id) {
     try {

@@ -41,6 +41,7 @@ export const EV = Object.freeze({
   MONITOR_OVERVIEW: 'monitor.overview',
   ALERT_LIST: 'alert.list',
   ALERT_ACK: 'alert.ack',
+  CASE_CONTACT: 'case.contact',
   // server -> client
   MESSAGE: 'message',
   CASE_UPDATED: 'case.updated',
