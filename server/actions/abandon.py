@@ -4,8 +4,9 @@ Either explicitly (`case.abandon`), or by going away: when the requester's last 
 their queued cases get `requester_left_at`; the periodic job abandons those still queued after
 `helpdesk.abandon_after_disconnect` whose requester has not come back (presence table, shared by every
 process). Never for a disconnect (issue 12): a request made off hours, one in a queue with nobody on duty
-to serve it, or one whose requester left an e-mail address stays queued until a helper answers. A requester who is connected again when the job looks keeps their place. No sleeps: the grace
-is a timestamp and a job, so it survives restarts and works with several processes.
+to serve it, or one whose requester left an e-mail address stays queued until a helper answers. A
+requester who is connected again when the job looks keeps their place. No sleeps: the grace is a
+timestamp and a job, so it survives restarts and works with several processes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from server.notify import Effect
 from server.storage.facts import connected_accounts, load_actor
 from server.storage.messages import append_system_message
 from server.storage.models import Case
+from server.storage.models.alerts import CaseContact
 
 
 async def do_abandon(s: AsyncSession, deps: Deps, case: Case, now: dt.datetime, text: str,
@@ -77,8 +79,6 @@ async def on_requester_left(deps: Deps, account_id: int) -> list[Effect]:
 
 async def has_contact(s: AsyncSession, case_id: int) -> bool:
     """The requester left an e-mail address on this case (actions/contact.py)."""
-    from server.storage.models.alerts import CaseContact
-
     return (await s.execute(select(CaseContact.case_id).where(CaseContact.case_id == case_id,
                                                               CaseContact.email_sealed.is_not(None)))).first() is not None
 

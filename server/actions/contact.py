@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import lifecycle
 from server.actions import outbound
+from server.actions.access import access_case
 from server.actions.accounts import account_view, issue_token
-from server.actions.cases import access_case
 from server.deps import Deps
 from server.errors import Forbidden, Invalid, Unauthenticated
 from server.message_writer import Written

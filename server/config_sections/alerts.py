@@ -100,7 +100,7 @@ class AlertsConfig:
         return next((c for c in self.channels if c.name == name), None)
 
     @classmethod
-    def parse(cls, r: Reader) -> "AlertsConfig":
+    def parse(cls, r: Reader) -> AlertsConfig:
         d = cls()
         channels = tuple(_channel(Reader(raw, r.key(f"channels.{i}"))) for i, raw in enumerate(r.list("channels")))
         names = [c.name for c in channels]

@@ -43,10 +43,9 @@ class Outbound:
         await aiosmtplib.send(
             message, hostname=smtp.host, port=smtp.port, username=smtp.username or None,
             password=smtp.password or None, use_tls=smtp.security == "tls",
-            start_tls=True if smtp.security == "starttls" else False, timeout=smtp.timeout)
+            start_tls=smtp.security == "starttls", timeout=smtp.timeout)
 
     async def request(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> None:
-        async with aiohttp.ClientSession(timeout=self.timeout) as http:
-            async with http.request(method, url, data=body, headers=headers) as r:
-                if r.status >= 300:
-                    raise RuntimeError(f"HTTP {r.status} from the receiver")
+        async with aiohttp.ClientSession(timeout=self.timeout) as http, http.request(method, url, data=body, headers=headers) as r:
+            if r.status >= 300:
+                raise RuntimeError(f"HTTP {r.status} from the receiver")
