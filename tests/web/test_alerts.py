@@ -157,3 +157,24 @@ async def test_blocker_checklist_in_the_dialog_then_on_call_is_paged(pages: Any,
     await expect(banner.get_by_role("button", name=re.compile(f"Open case #{case['id']}"))).to_be_visible()
     await shot(oncall, "alert-blocker")
     assert not pages.errors, pages.errors
+
+
+async def test_the_inbox_keeps_alerts_raised_while_away_until_acknowledged(pages: Any, server: LiveServer,
+                                                                            shot: Any) -> None:
+    """Issue 12: an alert raised while the monitor was away waits in the bell's inbox; Acknowledge clears it."""
+    await server.create_account("carol_monitor", ["monitor", "admin"], display_name="Carol")  # admins: always
+    rita = await server.requester("Rita")
+    await rita.ok("help.request", {"topic": "general", "body": "I think I will quit the course"})
+    monitor = await pages.new("/console")
+    await login(monitor, "carol_monitor")
+    bell = monitor.locator(".inbox-bell")
+    await expect(bell).to_have_attribute("aria-label", "Alerts: 1 unacknowledged")
+    await bell.click()
+    item = monitor.locator("#inbox-panel .inbox-item")
+    await expect(item).to_contain_text("Personal escalation")
+    await shot(monitor, "alert-inbox")
+    await item.get_by_role("button", name="Acknowledge").click()
+    await expect(bell).to_have_attribute("aria-label", "Alerts: 0 unacknowledged")
+    listed = await server.client((await server.login("carol_monitor"))["token"], "carol api")
+    assert (await listed.ok("alert.list", {"unacknowledged": True}))["alerts"] == []
+    assert not pages.errors, pages.errors

@@ -17,7 +17,7 @@ export class Inbox {
     this.items = new Map();  // id -> alert (unacknowledged only)
     this.count = el('span', { class: 'inbox-count', text: '0', attrs: { 'aria-hidden': 'true' } });
     this.bell = el('button', { type: 'button', class: 'inbox-bell', attrs: { 'aria-expanded': 'false', 'aria-controls': 'inbox-panel', 'aria-label': 'Alerts: 0 unacknowledged' }, on: { click: () => this.toggle() } },
-      el('span', { text: '\u{1F514}', attrs: { 'aria-hidden': 'true' } }), this.count);
+      el('span', { class: 'inbox-icon', text: 'Alerts', attrs: { 'aria-hidden': 'true' } }), this.count);
     this.list = el('ul', { class: 'inbox-list' });
     this.empty = el('p', { class: 'muted', text: 'No unacknowledged alerts.' });
     this.status = el('p', { class: 'muted inbox-status', attrs: { role: 'status' } });
@@ -34,6 +34,7 @@ export class Inbox {
   toggle(open = this.panel.hidden) {
     this.panel.hidden = !open;
     this.bell.setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (open) this.render();  // the page's openCase may have been set after the first render
     if (open && !this.prefsLoaded) this.loadPrefs();
   }
 
