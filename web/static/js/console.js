@@ -289,7 +289,7 @@ async function flag(c, note) {
       submitLabel: 'Send alert',
       onSubmit: async (v) => { await conn().call(EV.CASE_FLAG, { case_id: c.id, kind: 'personal_escalation', note: v.note }); },
     });
-    if (values) state.ctx.announce('Monitors were alerted.');
+    if (values) state.ctx.announce('Personal escalation raised: the case note names who was alerted.');
     return;
   }
   await conn().call(EV.CASE_FLAG, { case_id: c.id, kind: 'personal_escalation', note });
@@ -813,7 +813,7 @@ class Pane {
           case 'shadow': needCase('shadow'); await this.load({ shadow: true }); break;
           case 'resolve': needCase('resolve'); await resolveCase(c.id, cmd.summary || ''); break;
           case 'vouch': needCase('vouch'); await vouch(c, cmd.note || undefined); break;
-          case 'flag': needCase('flag'); await flag(c, cmd.note); state.ctx.announce('Monitors were alerted.'); break;
+          case 'flag': needCase('flag'); await flag(c, cmd.note); state.ctx.announce('Personal escalation raised: the case note names who was alerted.'); break;
           case 'leave': if (this.type === 'room') await this.leaveRoom(); else this.close(); break;
           default: throw new Error(`Unknown action ${cmd.action}`);
         }
