@@ -5,8 +5,9 @@ Case.sla_alerts so every threshold alerts once per case. The help desk's own che
 response (created_at until the first staff `chat`) against `helpdesk.sla.first_response_warning` and
 `helpdesk.sla.first_response_goal`. Other areas add checks with `register_check(deps, check)` in their
 wiring (e.g. escalation route targets), using their own keys (e.g. "route:goal") and, if they want,
-their own recipients (`Breach.to`); by default breaches go to the on-duty monitors (to the connected
-admins when no monitor is on duty, so an alert is never raised to nobody).
+their own recipients (`Breach.to`); by default breaches go to the on-duty monitors (to every admin,
+connected or not, when no monitor is on duty). Alerts are stored per recipient (actions/alerts.py) in
+the job's transaction, with the remembered breach.
 """
 
 from __future__ import annotations
