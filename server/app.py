@@ -34,6 +34,7 @@ from server.wiring import escalation as wire_escalation
 from server.wiring import helpdesk as wire_helpdesk
 from server.wiring import retention as wire_retention
 from server.wiring import roles as wire_roles
+from server.wiring import sessions as wire_sessions
 from server.wiring.outbound import HttpPager, Outbound
 
 log = logging.getLogger("livehelp.app")
@@ -75,7 +76,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
 
     app.cleanup_ctx.append(_database_and_writer)
     app.cleanup_ctx.append(_scheduler)
-    for area in (wire_helpdesk, wire_roles, wire_escalation, wire_retention, wire_alerts):
+    for area in (wire_helpdesk, wire_roles, wire_escalation, wire_retention, wire_alerts, wire_sessions):
         area.wire(app, deps)
     app.on_shutdown.append(_disconnect_clients)
     return app

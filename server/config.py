@@ -59,6 +59,9 @@ class AuthConfig:
     guest_token_ttl: float = 7 * 86400
     password_min_length: int = 8
     self_signup: bool = False
+    # How often each process re-checks its open sockets' tokens and roles (revocation from another
+    # process, e.g. `livehelp accounts revoke-tokens`, bites within this bound).
+    session_check_interval: float = 1.0
     # scrypt work factor (2**n); tests lower it to keep account creation fast.
     scrypt_log_n: int = 15
 
@@ -139,6 +142,7 @@ def _auth(r: Reader) -> AuthConfig:
         guest_token_ttl=r.duration("guest_token_ttl", d.guest_token_ttl),
         password_min_length=r.int("password_min_length", d.password_min_length, minimum=1),
         self_signup=r.bool("self_signup", d.self_signup),
+        session_check_interval=r.duration("session_check_interval", d.session_check_interval),
         scrypt_log_n=r.int("scrypt_log_n", d.scrypt_log_n, minimum=4, maximum=20),
     )
     r.done()

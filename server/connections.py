@@ -13,13 +13,18 @@ class Connections:
     def __init__(self) -> None:
         self._by_sid: dict[str, int] = {}
         self._by_account: dict[int, set[str]] = defaultdict(set)
+        # The token each socket authenticated with: revoking it ends exactly those sockets.
+        self._token_of: dict[str, int] = {}
 
-    def add(self, sid: str, account_id: int) -> None:
+    def add(self, sid: str, account_id: int, token_id: int | None = None) -> None:
         self._by_sid[sid] = account_id
         self._by_account[account_id].add(sid)
+        if token_id is not None:
+            self._token_of[sid] = token_id
 
     def remove(self, sid: str) -> int | None:
         account_id = self._by_sid.pop(sid, None)
+        self._token_of.pop(sid, None)
         if account_id is not None:
             sids = self._by_account.get(account_id)
             if sids is not None:
@@ -33,6 +38,15 @@ class Connections:
 
     def sids_of(self, account_id: int) -> list[str]:
         return list(self._by_account.get(account_id, ()))
+
+    def token_ids(self) -> set[int]:
+        return set(self._token_of.values())
+
+    def sids_with_tokens(self, token_ids: set[int]) -> list[str]:
+        return [sid for sid, tid in self._token_of.items() if tid in token_ids]
+
+    def accounts(self) -> set[int]:
+        return set(self._by_account)
 
     def all_sids(self) -> list[str]:
         return list(self._by_sid)

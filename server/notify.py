@@ -57,7 +57,23 @@ class Join:
     leave: bool = False
 
 
-Effect = Emit | Join
+@dataclass(frozen=True)
+class Disconnect:
+    """Close these sockets of this process (their token was revoked, their account disabled)."""
+
+    sids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetRooms:
+    """An account's roles or teams changed: each of its sockets here sits in exactly these Socket.IO rooms
+    from now on (it leaves every other one), so what a lost role could see stops reaching it."""
+
+    account_id: int
+    rooms: tuple[str, ...]
+
+
+Effect = Emit | Join | Disconnect | SetRooms
 
 
 AlertStore = Callable[[list[Effect]], Awaitable[list[Effect]]]
@@ -80,7 +96,17 @@ class Notifier:
                 log.exception("storing alerts failed")
         for effect in effects:
             try:
-                if isinstance(effect, Join):
+                if isinstance(effect, Disconnect):
+                    for sid in effect.sids:
+                        await self.sio.disconnect(sid)
+                elif isinstance(effect, SetRooms):
+                    wanted = set(effect.rooms)
+                    for sid in self.connections.sids_of(effect.account_id):
+                        for r in set(self.sio.rooms(sid)) - wanted - {sid}:
+                            await self.sio.leave_room(sid, r)
+                        for r in wanted:
+                            await self.sio.enter_room(sid, r)
+                elif isinstance(effect, Join):
                     for sid in self.connections.sids_of(effect.account_id):
                         for r in effect.rooms:
                             if effect.leave:

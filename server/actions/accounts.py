@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roles.facts import STAFF_ROLES
 from server.deps import Deps
 from server.errors import Conflict, Invalid, NotFound, Unauthenticated
+from server.notify import Disconnect, Effect
 from server.passwords import hash_password, verify_password
 from server.storage.facts import on_duty_accounts, roles_and_teams
 from server.storage.models import Account, AccountRole, AccountTeam, Token
@@ -35,6 +36,8 @@ class Session:
 
     account_id: int
     is_guest: bool
+    # The token row it authenticated with (revocation ends the sockets that used it).
+    token_id: int | None = None
 
 
 def _token_hash(token: str) -> str:
@@ -131,16 +134,24 @@ async def authenticate(deps: Deps, token: str | None) -> Session:
     tok, account = row
     if tok.revoked_at is not None or tok.expires_at <= now or account.disabled:
         raise Unauthenticated("this token has expired or was revoked; log in again")
-    return Session(account_id=account.id, is_guest=account.is_guest)
+    return Session(account_id=account.id, is_guest=account.is_guest, token_id=tok.id)
 
 
-async def revoke_token(deps: Deps, token: str) -> None:
+async def revoke_token(deps: Deps, token: str) -> list[Effect]:
+    """Log out: the token stops working, and the sockets of this process that used it close at once
+    (other processes notice on their next session check, server/actions/session_check.py)."""
     async with deps.db.transaction() as s:
+        token_id = (await s.execute(select(Token.id).where(Token.token_hash == _token_hash(token)))).scalar()
         await s.execute(update(Token).where(Token.token_hash == _token_hash(token), Token.revoked_at.is_(None))
                         .values(revoked_at=deps.clock.now()))
+    if token_id is None:
+        return []
+    return [Disconnect(tuple(deps.connections.sids_with_tokens({token_id})))]
 
 
 async def revoke_all_tokens(deps: Deps, username: str) -> int:
+    """`livehelp accounts revoke-tokens`: another process; the servers end the sockets on their next
+    session check (auth.session_check_interval)."""
     async with deps.db.transaction() as s:
         account = (await s.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
         if account is None:

@@ -8,18 +8,20 @@ grace). The socket layer only parses, calls these and applies what they return.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
 from server.actions.accounts import Session, authenticate
 from server.actions.rooms import socket_rooms_for
 from server.deps import Deps
-from server.notify import ADMINS, MONITORS, Effect, account_room
+from server.notify import ADMINS, MONITORS, Effect, SetRooms, account_room
 from server.storage.facts import load_actor
-from server.storage.models import Presence, RoomMember
+from server.storage.models import Case, Presence, Room, RoomMember
 
 log = logging.getLogger("livehelp.presence")
 
@@ -38,18 +40,40 @@ async def connect(deps: Deps, sid: str, token: object) -> Connected:
     async with deps.db.transaction() as s:
         s.add(Presence(sid=sid, account_id=session.account_id, server_id=deps.server_id, connected_at=now))
     async with deps.db.read() as s:
-        actor = await load_actor(s, session.account_id, now)
-        room_ids = [r[0] for r in (await s.execute(
-            select(RoomMember.room_id).where(RoomMember.account_id == session.account_id))).all()]
-    rooms = [account_room(session.account_id)]
+        rooms = await socket_rooms_of(s, session.account_id, now)
+    deps.connections.add(sid, session.account_id, session.token_id)
+    return Connected(session, rooms)
+
+
+async def socket_rooms_of(s: AsyncSession, account_id: int, now: dt.datetime) -> tuple[str, ...]:
+    """Every Socket.IO room an account's sockets belong in, from its current roles and memberships.
+
+    Staff rooms follow the roles held now: a member of a team room, or of a case room it is not the
+    requester of, sits there only while it is staff (a helper who lost the role hears nothing more)."""
+    actor = await load_actor(s, account_id, now)
+    rows = (await s.execute(
+        select(RoomMember.room_id, Room.kind, Case.requester_id)
+        .join(Room, Room.id == RoomMember.room_id)
+        .outerjoin(Case, Case.room_id == RoomMember.room_id)
+        .where(RoomMember.account_id == account_id))).all()
+    rooms = [account_room(account_id)]
     if policy.hears_monitor_feed(actor):
         rooms.append(MONITORS)
     if policy.hears_admin_feed(actor):
         rooms.append(ADMINS)
-    for rid in room_ids:
-        rooms.extend(socket_rooms_for(rid, actor))
-    deps.connections.add(sid, session.account_id)
-    return Connected(session, tuple(rooms))
+    for room_id, kind, requester_id in rows:
+        if not actor.is_staff and (kind == "team" or (kind == "case" and requester_id != account_id)):
+            continue
+        rooms.extend(socket_rooms_for(room_id, actor))
+    return tuple(rooms)
+
+
+async def rooms_effect(deps: Deps, account_id: int) -> list[Effect]:
+    """After a role or team change: put the account's sockets here in exactly the rooms it may hear."""
+    if not deps.connections.sids_of(account_id):
+        return []
+    async with deps.db.read() as s:
+        return [SetRooms(account_id, await socket_rooms_of(s, account_id, deps.clock.now()))]
 
 
 async def disconnect(deps: Deps, sid: str) -> list[Effect]:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles import policy
-from server.actions import audit
+from server.actions import audit, presence
 from server.actions.access import enforce
 from server.actions.accounts import KNOWN_ROLES, account_view, issue_token, validate_new_account
 from server.actions.promotion import access_account, acting
@@ -24,7 +24,7 @@ from server.actions.supervision import release_monitor
 from server.clock import iso
 from server.deps import Deps
 from server.errors import Conflict, Invalid
-from server.notify import ADMINS, MONITORS, Effect, Emit, Join, account_room
+from server.notify import Effect, Emit, account_room
 from server.passwords import hash_password
 from server.storage.facts import connected_accounts, load_actor, roles_and_teams
 from server.storage.models import Account, AccountRole, AccountTeam
@@ -78,12 +78,8 @@ async def role_effects(deps: Deps, account_id: int, before: frozenset[str], afte
                        view: dict[str, Any]) -> list[Effect]:
     """After commit: the account's sockets enter or leave the staff rooms; a monitor who lost the role
     stops supervising (handed over or re-queued)."""
-    effects: list[Effect] = [Emit("account.updated", {"account": view}, (account_room(account_id),))]
-    for role, room in (("monitor", MONITORS), ("admin", ADMINS)):
-        if role in after and role not in before:
-            effects.append(Join(account_id, (room,)))
-        elif role in before and role not in after:
-            effects.append(Join(account_id, (room,), leave=True))
+    effects: list[Effect] = [Emit("account.updated", {"account": view}, (account_room(account_id),)),
+                             *await presence.rooms_effect(deps, account_id)]
     if "monitor" in before and "monitor" not in after:
 
         effects.extend(await release_monitor(deps, account_id, "no longer a room monitor"))

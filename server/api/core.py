@@ -33,8 +33,8 @@ async def login(request: web.Request) -> web.Response:
 @routes.delete("/api/session")
 async def logout(request: web.Request) -> web.Response:
     await require_session(request)
-
-    await accounts.revoke_token(deps_of(request), bearer(request) or "")
+    deps = deps_of(request)
+    await deps.notifier.send(await accounts.revoke_token(deps, bearer(request) or ""))
     return web.json_response({"ok": True})
 
 
