@@ -211,6 +211,11 @@ def sees_supervision(actor: Actor) -> bool:
     return actor.is_staff
 
 
+def sees_case_summary(actor: Actor) -> bool:
+    """The resolve summary is staff-only: never in what the requester receives or downloads."""
+    return actor.is_staff
+
+
 def can_go_on_duty(actor: Actor) -> Decision:
     return ALLOW if actor.is_staff else deny("only staff go on duty")
 

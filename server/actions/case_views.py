@@ -31,8 +31,9 @@ async def case_view(s: AsyncSession, case: Case) -> dict[str, Any]:
 
 
 def requester_view(view: dict[str, Any]) -> dict[str, Any]:
-    """What the requester sees of their case: no monitor (supervision is staff business)."""
-    return dict(view, monitor=None)
+    """What the requester sees of their case: no monitor (supervision is staff business), no resolve
+    summary (staff only: the resolve dialog says so)."""
+    return dict(view, monitor=None, summary=None)
 
 
 def case_updated(view: dict[str, Any], case: Case) -> list[Effect]:

@@ -53,7 +53,7 @@ async def transcript(deps: Deps, actor_id: int, case_id: Any) -> tuple[str, str]
             f"Opened: {_when(iso(case.created_at))}",
             f"Status: {case.status.replace('_', ' ')}" + (f" (closed {_when(iso(case.closed_at))})" if case.closed_at else ""),
         ]
-        if case.summary:
+        if case.summary and policy.sees_case_summary(actor):
             lines.append(f"Summary: {case.summary}")
         lines.append("")
         after = 0
