@@ -62,7 +62,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
                 server_id=server_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}",
                 pager=HttpPager(), scheduler=Scheduler(clock), notifier=notifier, outbound=Outbound())
 
-    app = web.Application(middlewares=[errors_middleware, security_headers], client_max_size=32 * 1024 * 1024)
+    app = web.Application(middlewares=[security_headers, errors_middleware], client_max_size=32 * 1024 * 1024)
     app[DEPS] = deps
     app[NOTIFIER] = notifier
     app[SIO] = sio

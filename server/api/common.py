@@ -71,16 +71,29 @@ async def errors_middleware(request: web.Request, handler: Callable[[web.Request
         return web.json_response({"error": {"code": "unavailable", "message": "internal error"}}, status=503)
 
 
+# Only the requester's widget page (/) is meant to be embedded in other sites; the staff pages (/console,
+# /monitor, /admin), the API and every other answer refuse to be framed (clickjacking).
+EMBEDDABLE = frozenset({"/"})
+_CSP = ("default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self'; "
+        "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors ")
+
+
+def _harden(path: str, headers: Any) -> None:
+    embeddable = path in EMBEDDABLE
+    headers.setdefault("Content-Security-Policy", _CSP + ("*" if embeddable else "'none'"))
+    if not embeddable:
+        headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                            ) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self'; "
-        "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors *",
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # 404s and other raised answers carry the same headers
+        _harden(request.path, exc.headers)
+        raise
+    _harden(request.path, response.headers)
     return response
-

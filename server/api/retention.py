@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.multipart import BadContentDispositionHeader
 
 from server.actions import attachments, sensitive
 from server.api.common import deps_of, json_body, require_session, send_effects
@@ -25,6 +27,18 @@ def _int(raw: str, what: str) -> int:
     return value
 
 
+async def _next_part(reader: MultipartReader) -> Any:
+    """The next part; a part whose headers break HTTP's rules (a CR or LF inside a filename, a bad
+    header line) is the client's error: `invalid`, never an internal one."""
+    try:
+        return await reader.next()
+    # A broken Content-Disposition is only a warning in aiohttp (the part then has no name and is refused
+    # below as an unexpected field); where warnings are errors (the tests) it is raised: same answer.
+    except (HttpProcessingError, ValueError, BadContentDispositionHeader):
+        raise Invalid("malformed multipart part headers (a filename may not contain CR or LF)",
+                      field="file") from None
+
+
 @routes.post("/api/cases/{id}/attachments")
 async def upload(request: web.Request) -> web.Response:
     """multipart/form-data: `file` (required), `sensitive` ("true"/"false", default from config)."""
@@ -39,7 +53,7 @@ async def upload(request: web.Request) -> web.Response:
     filename: str | None = None
     declared: str | None = None
     flag: bool | None = None
-    while (part := await reader.next()) is not None:
+    while (part := await _next_part(reader)) is not None:
         if not isinstance(part, BodyPartReader):
             raise Invalid("nested multipart bodies are not accepted")
         name = part.name

@@ -7,6 +7,7 @@ crash; group commit pays the fsync once per batch) and secure_delete (freed page
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -45,6 +46,15 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+def _private_file(path: Path) -> None:
+    """The database holds password and token hashes: create it 0600 (SQLite gives its -wal and -shm files
+    the database file's mode) and tighten a file an older version left readable by others."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if f.exists() and f.stat().st_mode & 0o077:
+            f.chmod(0o600)
+
+
 def build_engine(cfg: DatabaseConfig) -> AsyncEngine:
     url = make_url(cfg.url)
     kwargs: dict[str, Any] = {"echo": cfg.echo}
@@ -52,6 +62,7 @@ def build_engine(cfg: DatabaseConfig) -> AsyncEngine:
         path = sqlite_path(cfg.url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(path)
         if url.get_driver_name() == "aiosqlite":
             kwargs["module"] = one_hop_dbapi()  # one worker-thread hop per statement, not four
     else:
