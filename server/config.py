@@ -73,6 +73,10 @@ class LimitsConfig:
     room_name_max_chars: int = 64
     history_max: int = 200
     sync_max_per_room: int = 1000
+    # One `sync` answers at most this many rooms with news and this many messages in all ("more" says
+    # which rooms have more; the client asks again).
+    sync_max_rooms: int = 20
+    sync_max_messages: int = 2000
     client_id_max_chars: int = 64
     # Socket events per connection per second before rate_limited answers.
     events_per_second: float = 50.0
@@ -157,6 +161,8 @@ def _limits(r: Reader) -> LimitsConfig:
         room_name_max_chars=r.int("room_name_max_chars", d.room_name_max_chars, minimum=2),
         history_max=r.int("history_max", d.history_max, minimum=1),
         sync_max_per_room=r.int("sync_max_per_room", d.sync_max_per_room, minimum=1),
+        sync_max_rooms=r.int("sync_max_rooms", d.sync_max_rooms, minimum=1),
+        sync_max_messages=r.int("sync_max_messages", d.sync_max_messages, minimum=1),
         client_id_max_chars=r.int("client_id_max_chars", d.client_id_max_chars, minimum=1),
         events_per_second=r.float("events_per_second", d.events_per_second),
         events_burst=r.int("events_burst", d.events_burst, minimum=1),

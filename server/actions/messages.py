@@ -113,22 +113,43 @@ async def history(deps: Deps, actor_id: int, room_id: int, *, after: int | None,
         return await views_for(s, deps, actor, membership, case, msgs)
 
 
-async def sync(deps: Deps, actor_id: int, since: dict[int, int]) -> dict[str, list[dict[str, Any]]]:
-    """What the caller missed: every room given (and every room they are in that was not given)."""
-    limit = deps.config.limits.sync_max_per_room
+async def sync(deps: Deps, actor_id: int, since: dict[int, int]) -> dict[str, Any]:
+    """What the caller missed, bounded per call (limits.sync_max_rooms rooms with news,
+    limits.sync_max_per_room messages a room, limits.sync_max_messages in all): a room with more left is
+    named in "more" and the client asks again from the last seq it got. Rooms the caller is in that
+    `since` omits count from seq 0; rooms with nothing new cost no message query (rooms.last_seq)."""
+    lim = deps.config.limits
     async with deps.db.read() as s:
         actor = await load_actor(s, actor_id, deps.clock.now())
-        mine = {rid for (rid,) in (await s.execute(
-            select(RoomMember.room_id).where(RoomMember.account_id == actor_id))).all()}
+        mine = {rid: last for rid, last in (await s.execute(
+            select(RoomMember.room_id, Room.last_seq).join(Room, Room.id == RoomMember.room_id)
+            .where(RoomMember.account_id == actor_id))).all()}
         wanted = dict(since)
         for rid in mine:
             wanted.setdefault(rid, 0)
         out: dict[str, list[dict[str, Any]]] = {}
+        more: dict[str, bool] = {}
+        budget, rooms_left = lim.sync_max_messages, lim.sync_max_rooms
         for rid, seq in sorted(wanted.items()):
+            if rid in mine and (mine[rid] or 0) <= seq:
+                if rid in since:
+                    out[str(rid)] = []
+                continue
+            if rooms_left <= 0 or budget <= 0:
+                more[str(rid)] = True
+                continue
+            rooms_left -= 1
             room, membership, case = await _readable_room(s, deps, actor, rid)
-            msgs = await messages_after(s, room.id, seq, limit)
+            n = min(lim.sync_max_per_room, budget)
+            msgs = await messages_after(s, room.id, seq, n + 1)
+            if len(msgs) > n:
+                more[str(rid)] = True
+                msgs = msgs[:n]
+            budget -= len(msgs)
             out[str(rid)] = await views_for(s, deps, actor, membership, case, msgs)
-        return out
+        return {"messages": out, "more": more,
+                "limits": {"rooms": lim.sync_max_rooms, "per_room": lim.sync_max_per_room,
+                           "messages": lim.sync_max_messages}}
 
 
 def system_emit(msg: Message) -> Emit:

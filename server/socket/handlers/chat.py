@@ -85,7 +85,7 @@ async def sync(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
         if isinstance(val, bool) or not isinstance(val, int) or val < 0 or rid < 1:
             raise Invalid(f"'since' value for room {k} must be a seq (whole number ≥ 0)")
         since[rid] = val
-    return {"messages": await messages.sync(ctx.deps, ctx.account_id, since)}
+    return await messages.sync(ctx.deps, ctx.account_id, since)
 
 
 @event("me")

@@ -253,19 +253,28 @@ export class Connection {
 
   /** Fetch what was missed while disconnected and dispatch it as ordinary `message` events. */
   async resync() {
-    const since = this.seqs.since();
+    let since = this.seqs.since();
     if (Object.keys(since).length === 0) return;
     try {
-      const ack = await this.call(EV.SYNC, { since });
-      const byRoom = ack.messages || {};
-      for (const [roomId, list] of Object.entries(byRoom)) {
-        const sorted = (list || []).slice().sort((a, b) => a.seq - b.seq);
-        // The server also answers for rooms we did not ask about (from seq 0): record those
-        // without replaying their whole history as if it were new.
-        const asked = Object.prototype.hasOwnProperty.call(since, roomId);
-        for (const m of sorted) {
-          if (this.seqs.see(m.room_id ?? roomId, m.seq) && asked) this.dispatch(EV.MESSAGE, m);
+      // The server answers a bounded amount and names in `more` the rooms with more left: ask again
+      // from the last seq seen there (a bounded number of rounds; the rest arrives with the next sync).
+      const asked = new Set(Object.keys(since));
+      const byRoom = {};
+      for (let round = 0; round < 50; round += 1) {
+        const ack = await this.call(EV.SYNC, { since });
+        for (const [roomId, list] of Object.entries(ack.messages || {})) {
+          const sorted = (list || []).slice().sort((a, b) => a.seq - b.seq);
+          byRoom[roomId] = (byRoom[roomId] || []).concat(sorted);
+          // The server also answers for rooms we did not ask about (from seq 0): record those
+          // without replaying their whole history as if it were new.
+          for (const m of sorted) {
+            if (this.seqs.see(m.room_id ?? roomId, m.seq) && asked.has(roomId)) this.dispatch(EV.MESSAGE, m);
+          }
         }
+        const more = Object.keys(ack.more || {});
+        if (more.length === 0) break;
+        since = this.seqs.since();
+        for (const roomId of more) if (!(roomId in since)) since[roomId] = 0;
       }
       this.dispatch('synced', byRoom);
     } catch (e) {
