@@ -27,6 +27,7 @@ from server.deps import Deps
 from server.message_writer import MessageWriter
 from server.notify import Notifier
 from server.scheduler import Scheduler
+from server.socket.send_queue import LivehelpSocketServer
 from server.socket.server import attach
 from server.storage.db import Database
 from server.wiring import alerts as wire_alerts
@@ -49,13 +50,14 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
                            batch_wait=config.database.batch_wait)
     connections = Connections()
     manager = socketio.AsyncRedisManager(config.server.redis_url, channel=config.server.redis_channel) if config.server.redis_url else None
-    sio = socketio.AsyncServer(
+    sio = LivehelpSocketServer(
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=list(config.server.cors_origins) or None,
         ping_interval=config.server.ping_interval,
         ping_timeout=config.server.ping_timeout,
         max_http_buffer_size=1_000_000,
+        send_queue_max=config.server.send_queue_max,
     )
     notifier = Notifier(sio, connections)
     deps = Deps(config=config, clock=clock, db=db, writer=writer, sealer=sealer, connections=connections,

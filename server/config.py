@@ -40,6 +40,8 @@ class ServerConfig:
     redis_channel: str = "livehelp"
     # Origins allowed for Socket.IO (CORS); empty list = same origin only.
     cors_origins: tuple[str, ...] = ()
+    # Most packets waiting to be sent to one socket; a client that stops reading is disconnected past it.
+    send_queue_max: int = 1000
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def _server(r: Reader) -> ServerConfig:
         redis_url=r.opt_str("redis_url") or None,
         redis_channel=r.str("redis_channel", d.redis_channel),
         cors_origins=r.str_list("cors_origins"),
+        send_queue_max=r.int("send_queue_max", d.send_queue_max, minimum=1),
     )
     r.done()
     return cfg
