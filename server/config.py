@@ -19,6 +19,7 @@ from server.config_sections.escalation import EscalationConfig
 from server.config_sections.helpdesk import HelpdeskConfig
 from server.config_sections.retention import RetentionConfig
 from server.config_sections.roles import RolesConfig
+from server.passwords import Argon2Cost
 
 __all__ = ["Config", "ConfigError", "config_from_mapping", "load_config"]
 
@@ -64,8 +65,8 @@ class AuthConfig:
     # How often each process re-checks its open sockets' tokens and roles (revocation from another
     # process, e.g. `livehelp accounts revoke-tokens`, bites within this bound).
     session_check_interval: float = 1.0
-    # scrypt work factor (2**n); tests lower it to keep account creation fast.
-    scrypt_log_n: int = 15
+    # argon2id cost of new password hashes (server/passwords.py); tests and the bench lower it.
+    password_cost: Argon2Cost = field(default_factory=Argon2Cost)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,18 @@ class LimitsConfig:
     # Socket events per connection per second before rate_limited answers.
     events_per_second: float = 50.0
     events_burst: int = 100
+    # Abuse limits (docs/security.md). Failed logins: past either count in the window, every login to that
+    # account / from that address answers rate_limited (the right password too) until the window ends.
+    login_failures_per_account: int = 5
+    login_failures_per_ip: int = 20
+    login_window: float = 15 * 60
+    guests_per_ip: int = 10          # POST /api/guest per address per guest_window
+    guest_window: float = 60.0
+    help_requests_per_account: int = 5   # help.request per account per help_request_window
+    help_request_window: float = 10 * 60
+    open_cases_per_requester: int = 2    # queued, active, on hold or escalated at once
+    account_messages_per_second: float = 2.0   # message.send per account (all its sockets), sustained
+    account_messages_burst: int = 20
 
 
 @dataclass(frozen=True)
@@ -150,8 +163,14 @@ def _auth(r: Reader) -> AuthConfig:
         password_min_length=r.int("password_min_length", d.password_min_length, minimum=1),
         self_signup=r.bool("self_signup", d.self_signup),
         session_check_interval=r.duration("session_check_interval", d.session_check_interval),
-        scrypt_log_n=r.int("scrypt_log_n", d.scrypt_log_n, minimum=4, maximum=20),
+        password_cost=Argon2Cost(
+            time_cost=r.int("argon2_time_cost", d.password_cost.time_cost, minimum=1, maximum=20),
+            memory_kib=r.int("argon2_memory_kib", d.password_cost.memory_kib, minimum=64, maximum=4 * 1024 * 1024),
+            parallelism=r.int("argon2_parallelism", d.password_cost.parallelism, minimum=1, maximum=8),
+        ),
     )
+    # Before argon2id the cost was scrypt's; the key is still accepted so older config files load.
+    r.int("scrypt_log_n", 15, minimum=4, maximum=20)
     r.done()
     return cfg
 
@@ -169,7 +188,20 @@ def _limits(r: Reader) -> LimitsConfig:
         client_id_max_chars=r.int("client_id_max_chars", d.client_id_max_chars, minimum=1),
         events_per_second=r.float("events_per_second", d.events_per_second),
         events_burst=r.int("events_burst", d.events_burst, minimum=1),
+        login_failures_per_account=r.int("login_failures_per_account", d.login_failures_per_account, minimum=1),
+        login_failures_per_ip=r.int("login_failures_per_ip", d.login_failures_per_ip, minimum=1),
+        login_window=r.duration("login_window", d.login_window),
+        guests_per_ip=r.int("guests_per_ip", d.guests_per_ip, minimum=1),
+        guest_window=r.duration("guest_window", d.guest_window),
+        help_requests_per_account=r.int("help_requests_per_account", d.help_requests_per_account, minimum=1),
+        help_request_window=r.duration("help_request_window", d.help_request_window),
+        open_cases_per_requester=r.int("open_cases_per_requester", d.open_cases_per_requester, minimum=1),
+        account_messages_per_second=r.float("account_messages_per_second", d.account_messages_per_second),
+        account_messages_burst=r.int("account_messages_burst", d.account_messages_burst, minimum=1),
     )
+    for name in ("events_per_second", "account_messages_per_second"):
+        if getattr(cfg, name) <= 0:
+            raise ConfigError(f"config key 'limits.{name}': expected a number above 0")
     r.done()
     return cfg
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Protocol
 
+from server.buckets import Throttles
 from server.clock import Clock
 from server.config import Config
 from server.config_sections.alerts import SmtpConfig
@@ -121,6 +122,8 @@ class Deps:
     outlooks: dict[str, tuple[bool, dt.datetime | None]] = field(default_factory=dict)
     # The personal-escalation patterns, compiled once at start (actions/distress.py).
     distress_matcher: Matcher | None = None
+    # Abuse-limit state of this process (server/actions/throttle.py).
+    throttles: Throttles = field(default_factory=Throttles)
 
     def spawn(self, coro: Awaitable[None], *, name: str) -> None:
         """Run a fire-and-forget task (after commit) and keep a reference until it ends."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.support import PASSWORD, REPO, master_key_env
+from tests.support import PASSWORD, REPO, cheap_config_text, master_key_env
 
 
 def free_port() -> int:
@@ -24,7 +24,7 @@ def free_port() -> int:
 def write_test_config(tmp: Path, extra: str = "") -> Path:
     """config.yaml for subprocess servers: the repo's file with cheap password hashing and short pings."""
     text = (REPO / "config.yaml").read_text()
-    text = text.replace("scrypt_log_n: 15", "scrypt_log_n: 4").replace("ping_interval: 25s", "ping_interval: 5s")
+    text = cheap_config_text(text).replace("ping_interval: 25s", "ping_interval: 5s")
     path = tmp / "config.yaml"
     path.write_text(text + extra)
     return path

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,14 +29,27 @@ from server.deps import Deps
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 _ids = itertools.count(1)
+# Cheapest argon2id: tests create many accounts; tests/security measure the real cost where it matters.
+CHEAP_HASHES = {"argon2_time_cost": 1, "argon2_memory_kib": 64}
+# Tests make many guests and cases from one address and account; tests/security set the real limits.
+ROOMY_LIMITS = {"guests_per_ip": 100_000, "help_requests_per_account": 100_000, "open_cases_per_requester": 1000,
+                "account_messages_per_second": 100_000, "account_messages_burst": 100_000}
+
+
+def cheap_config_text(text: str) -> str:
+    """The shipped config.yaml's text with CHEAP_HASHES and ROOMY_LIMITS (for subprocess servers, CLIs)."""
+    for key, value in {**CHEAP_HASHES, **ROOMY_LIMITS}.items():
+        text, n = re.subn(rf"^(\s+{key}): [^#\n]*?( *#|$)", rf"\g<1>: {value}\g<2>", text, count=1, flags=re.M)
+        assert n == 1, key
+    return text
 
 
 def base_config_mapping() -> dict[str, Any]:
     raw = yaml.safe_load((REPO / "config.yaml").read_text()) or {}
     # Background jobs stay on: an in-process server runs on a FakeClock, whose scheduler runs nothing by
     # itself; a test moves time with `await server.deps.scheduler.advance(seconds)` and the due jobs run.
-    return merge(raw, {"auth": {"scrypt_log_n": 4}, "server": {"ping_interval": 5, "ping_timeout": 5},
-                       "logging": {"level": "WARNING"}})
+    return merge(raw, {"auth": CHEAP_HASHES, "server": {"ping_interval": 5, "ping_timeout": 5},
+                       "logging": {"level": "WARNING"}, "limits": ROOMY_LIMITS})
 
 
 def make_config(database_url: str, overrides: dict[str, Any] | None = None) -> Config:

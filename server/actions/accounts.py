@@ -18,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles.facts import STAFF_ROLES
+from server.actions import throttle
 from server.deps import Deps
 from server.errors import Conflict, Invalid, NotFound, Unauthenticated
 from server.notify import Disconnect, Effect
-from server.passwords import hash_password, verify_password
+from server.passwords import hash_password_async, verify_password_async
 from server.storage.facts import on_duty_accounts, roles_and_teams
 from server.storage.models import Account, AccountRole, AccountTeam, Token
 from server.views import account_dict
@@ -71,7 +72,7 @@ async def create_account(deps: Deps, username: str, password: str, *, roles: lis
     teams = list(teams)
     validate_new_account(deps, username, password, roles, teams)
     now = deps.clock.now()
-    pw_hash = hash_password(password, deps.config.auth.scrypt_log_n)
+    pw_hash = await hash_password_async(password, deps.config.auth.password_cost)
     try:
         async with deps.db.transaction() as s:
             account = Account(username=username, display_name=(display_name or username).strip()[:128],
@@ -96,19 +97,44 @@ async def issue_token(s: AsyncSession, account_id: int, ttl: float, now: dt.date
     return token
 
 
-async def login(deps: Deps, username: str, password: str) -> dict[str, Any]:
+async def login(deps: Deps, username: str, password: str, ip: str = "") -> dict[str, Any]:
+    """Check the password off the event loop, under the failed-login limits (docs/security.md).
+
+    While an account or an address is over its limit every attempt is refused before any hash work, the
+    right password too: a guesser learns nothing from the answer. An unknown name costs a full hash
+    (passwords.py's dummy), so timing does not tell which names exist."""
+    lim = deps.config.limits
+    name = username.strip().lower()
+    keys = (f"login:account:{name}"[:200], f"login:ip:{ip}"[:200])
+    await throttle.check(deps, keys[0], lim.login_failures_per_account, lim.login_window,
+                         "too many failed logins for this account; try again later")
+    await throttle.check(deps, keys[1], lim.login_failures_per_ip, lim.login_window,
+                         "too many failed logins from this address; try again later")
+    async with deps.db.read() as s:
+        account = (await s.execute(select(Account).where(Account.username == name))).scalar_one_or_none()
+    stored = account.password_hash if account is not None else None
+    verdict = await verify_password_async(password, stored, deps.config.auth.password_cost)
+    if account is None or account.disabled or not verdict.ok:
+        for key in keys:
+            await throttle.record(deps, key, lim.login_window)
+        raise Unauthenticated("wrong username or password")
+    await throttle.clear(deps, keys[0])
+    new_hash = (await hash_password_async(password, deps.config.auth.password_cost)
+                if verdict.needs_rehash else None)
     now = deps.clock.now()
     async with deps.db.transaction() as s:
-        account = (await s.execute(
-            select(Account).where(Account.username == username.strip().lower())
-        )).scalar_one_or_none()
-        if account is None or account.disabled or not verify_password(password, account.password_hash):
-            raise Unauthenticated("wrong username or password")
+        if new_hash is not None:
+            # scrypt (or an older argon2 cost) -> argon2id at today's cost, only if nobody changed it since.
+            await s.execute(update(Account).where(Account.id == account.id, Account.password_hash == stored)
+                            .values(password_hash=new_hash))
         token = await issue_token(s, account.id, deps.config.auth.token_ttl, now)
         return {"token": token, "account": await account_view(s, account, now)}
 
 
-async def create_guest(deps: Deps, display_name: str) -> dict[str, Any]:
+async def create_guest(deps: Deps, display_name: str, ip: str = "") -> dict[str, Any]:
+    lim = deps.config.limits
+    await throttle.hit(deps, f"guest:ip:{ip}"[:200], lim.guests_per_ip, lim.guest_window,
+                       "too many guests from this address; try again later")
     now = deps.clock.now()
     async with deps.db.transaction() as s:
         account = Account(username=None, display_name=display_name.strip(), password_hash=None, is_guest=True,

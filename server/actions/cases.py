@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from roles import policy
 from server import lifecycle
 from server.actions import queue as desk_queue
-from server.actions import supervision
+from server.actions import supervision, throttle
 from server.actions.access import access_case, enforce, facts_of
 from server.actions.case_views import (
     case_updated,
@@ -87,12 +87,20 @@ async def list_queue(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
 async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_id: str | None = None
                        ) -> tuple[dict[str, Any], list[Effect]]:
     """Open a case with its room and first message, queue it, alert whoever serves the queue."""
+    lim = deps.config.limits
+    await throttle.hit(deps, f"help:account:{actor_id}", lim.help_requests_per_account, lim.help_request_window,
+                       "too many help requests; please wait before asking again")
     now = deps.clock.now()
     queue = deps.config.helpdesk.queue_for_topic(topic)
     async with deps.db.transaction() as s:
         actor = await load_actor(s, actor_id, now)
         decision = policy.can_request_help(actor)
         enforce(decision)
+        open_cases = (await s.execute(select(func.count()).select_from(Case).where(
+            Case.requester_id == actor_id, Case.status.in_(lifecycle.OPEN)))).scalar_one()
+        if open_cases >= lim.open_cases_per_requester:
+            # No clock says when a case closes: ask again in a minute (the answer is the same until one does).
+            raise throttle.refusal(f"you already have {open_cases} open requests; continue in those", 60)
         room = Room(kind="case", name=None, topic=topic, last_seq=0, created_by=actor_id, created_at=now)
         s.add(room)
         await s.flush()

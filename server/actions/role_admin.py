@@ -25,7 +25,7 @@ from server.clock import iso
 from server.deps import Deps
 from server.errors import Conflict, Invalid
 from server.notify import Effect, Emit, account_room
-from server.passwords import hash_password
+from server.passwords import hash_password_async
 from server.storage.facts import connected_accounts, load_actor, roles_and_teams
 from server.storage.models import Account, AccountRole, AccountTeam
 from server.storage.participation import insert_ignore
@@ -146,7 +146,7 @@ async def _create(s: AsyncSession, deps: Deps, now: dt.datetime, username: str, 
                   teams: set[str], display_name: str | None) -> Account:
     validate_new_account(deps, username, password, sorted(roles), sorted(teams))
     account = Account(username=username, display_name=(display_name or username).strip()[:128] or username,
-                      password_hash=hash_password(password, deps.config.auth.scrypt_log_n), is_guest=False,
+                      password_hash=await hash_password_async(password, deps.config.auth.password_cost), is_guest=False,
                       on_duty=False, disabled=False, created_at=now)
     s.add(account)
     await s.flush()

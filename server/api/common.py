@@ -49,8 +49,18 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def client_ip(request: web.Request) -> str:
+    """The peer's address, for per-address limits. X-Forwarded-For is not trusted: behind a proxy every
+    client shares the proxy's address (docs/security.md says how to size the limits then)."""
+    return request.remote or ""
+
+
 def error_response(exc: DomainError) -> web.Response:
-    return web.json_response(exc.to_dict(), status=exc.status)
+    response = web.json_response(exc.to_dict(), status=exc.status)
+    retry_after = exc.details.get("retry_after")
+    if isinstance(retry_after, int):
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @web.middleware

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from server import validate as v
 from server.actions import accounts, cases, messages
-from server.api.common import bearer, deps_of, json_body, require_session
+from server.api.common import bearer, client_ip, deps_of, json_body, require_session
 from server.errors import Invalid
 
 routes = web.RouteTableDef()
@@ -27,7 +27,7 @@ async def login(request: web.Request) -> web.Response:
     body = await json_body(request)
     username = v.text(body, "username", max_chars=64, multiline=False)
     password = v.text(body, "password", max_chars=1024, multiline=False)
-    return web.json_response(await accounts.login(deps_of(request), username, password))  # type: ignore[arg-type]
+    return web.json_response(await accounts.login(deps_of(request), username, password, client_ip(request)))  # type: ignore[arg-type]
 
 
 @routes.delete("/api/session")
@@ -43,7 +43,7 @@ async def guest(request: web.Request) -> web.Response:
     deps = deps_of(request)
     body = await json_body(request)
     name = v.text(body, "display_name", max_chars=deps.config.limits.display_name_max_chars, multiline=False)
-    return web.json_response(await accounts.create_guest(deps, name))  # type: ignore[arg-type]
+    return web.json_response(await accounts.create_guest(deps, name, client_ip(request)))  # type: ignore[arg-type]
 
 
 @routes.get("/api/me")

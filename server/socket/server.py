@@ -12,8 +12,9 @@ from typing import Any
 import socketio
 
 from server.actions import presence
+from server.actions.throttle import refusal
 from server.deps import Deps
-from server.errors import DomainError, Invalid, RateLimited
+from server.errors import DomainError, Invalid
 from server.notify import Notifier
 from server.socket import handlers  # noqa: F401  (registers every event)
 from server.socket.registry import EVENTS, EventContext
@@ -52,7 +53,8 @@ def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
     limits = deps.config.limits
     buckets: dict[str, _Bucket] = {}
 
-    def allow(sid: str) -> bool:
+    def allow(sid: str) -> float:
+        """0 when the event may run, else seconds until the socket's bucket has a token again."""
         now = deps.clock.monotonic()
         b = buckets.get(sid)
         if b is None:
@@ -60,9 +62,9 @@ def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
         b.tokens = min(limits.events_burst, b.tokens + (now - b.stamp) * limits.events_per_second)
         b.stamp = now
         if b.tokens < 1:
-            return False
+            return (1 - b.tokens) / limits.events_per_second
         b.tokens -= 1
-        return True
+        return 0.0
 
     @sio.event
     async def connect(sid: str, environ: Any, auth: Any = None) -> dict[str, object] | None:
@@ -101,8 +103,9 @@ def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
         handler = EVENTS.get(event)
         if handler is None:
             return Invalid(f"unknown event {event!r}").to_dict() | {"ok": False}
-        if not allow(sid):
-            return RateLimited("too many events; slow down").to_dict() | {"ok": False}
+        wait = allow(sid)
+        if wait:
+            return refusal("too many events; slow down", wait).to_dict() | {"ok": False}
         try:
             session = await sio.get_session(sid)
         except KeyError:

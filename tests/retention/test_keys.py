@@ -21,7 +21,7 @@ from server.app import create_app
 from server.clock import FakeClock
 from server.config import ConfigError
 from server.storage.db import Database
-from tests.support import REPO, make_config
+from tests.support import REPO, cheap_config_text, make_config
 
 
 @pytest.fixture(autouse=True)
@@ -133,7 +133,7 @@ def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeo
 
 def cli_config(tmp_path: Path) -> Path:
     path = tmp_path / "config.yaml"
-    path.write_text((REPO / "config.yaml").read_text().replace("scrypt_log_n: 15", "scrypt_log_n: 4"))
+    path.write_text(cheap_config_text((REPO / "config.yaml").read_text()))
     return path
 
 

@@ -14,7 +14,7 @@ import yaml
 from server.config import merge
 from tests.process_server import cli
 from tests.roles.helpers import ROLES_OVERRIDES, me, open_case
-from tests.support import LiveServer, base_config_mapping
+from tests.support import CHEAP_HASHES, LiveServer, base_config_mapping
 
 OVERRIDES = {**ROLES_OVERRIDES, "roles": {"supervision_check_interval": 0,
                                           "promotion": {"vouches_required": 1, "distinct_vouchers_required": 1}}}
@@ -98,7 +98,7 @@ async def test_signup_disabled_by_default(server: LiveServer) -> None:
     assert "sign-up is disabled" in body["error"]["message"]
 
 
-@pytest.mark.parametrize("config_overrides", [{**OVERRIDES, "auth": {"self_signup": True, "scrypt_log_n": 4}}])
+@pytest.mark.parametrize("config_overrides", [{**OVERRIDES, "auth": {"self_signup": True, **CHEAP_HASHES}}])
 async def test_signup_makes_a_trainee_at_once(server: LiveServer) -> None:
     status, body = await server.post("/api/signup", {"username": "Newbie", "password": "long enough pw",
                                                      "display_name": "New Bie"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server import validate as v
-from server.actions import messages, rooms
+from server.actions import messages, rooms, throttle
 from server.actions.accounts import me as me_action
 from server.errors import Invalid
 from server.socket.registry import EventContext, event
@@ -23,6 +23,7 @@ async def message_send(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
     client_id = v.text(p, "client_id", max_chars=limits.client_id_max_chars, multiline=False)
     kind = v.choice(p, "kind", ("chat", "whisper", "note"), default="chat")
     sensitive = v.boolean(p, "sensitive", False)
+    await throttle.limit_message(ctx.deps, ctx.account_id)
     view, effects = await messages.send_message(ctx.deps, ctx.account_id, room_id, body, client_id,  # type: ignore[arg-type]
                                                 kind, sensitive, origin_sid=ctx.sid)
     ctx.emit_after(effects)

@@ -1,6 +1,6 @@
 """All models; importing this package registers every table on Base.metadata."""
 
-from server.storage.models import alerts, escalation, helpdesk, retention, roles  # noqa: F401
+from server.storage.models import alerts, escalation, helpdesk, limits, retention, roles  # noqa: F401
 from server.storage.models.base import Base, UTCDateTime
 from server.storage.models.core import (
     Account,
