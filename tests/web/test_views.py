@@ -27,6 +27,9 @@ async def test_requester_keyboard_only_and_live_region(pages: Any, server: LiveS
     await expect(page.locator("#question")).to_be_focused()
     await page.keyboard.type("Where do I find my invoices?")
     await page.keyboard.press("Tab")
+    # The optional e-mail field (off-hours reply) comes before the button.
+    await expect(page.locator("#contact-email")).to_be_focused()
+    await page.keyboard.press("Tab")
     await expect(page.locator("#start-submit")).to_be_focused()
     await page.keyboard.press("Enter")
     await expect(page.locator("#chat")).to_be_visible()
