@@ -563,3 +563,16 @@ def can_erase_requester(actor: Actor) -> Decision:
 
 def can_read_retention_audit(actor: Actor) -> Decision:
     return ALLOW if actor.has("admin") else deny("only admins can read the retention audit")
+
+
+# --- operations ---------------------------------------------------------------------------------
+
+
+def can_scrape_metrics(enabled: bool, from_allowed_network: bool, has_token: bool) -> Decision:
+    """/metrics shows queue sizes and who is connected by role: off by default, then only to the
+    configured networks (a local Prometheus) or a scraper holding the bearer token."""
+    if not enabled:
+        return Decision(False, "metrics are off (metrics.enabled in config.yaml)", "not_found")
+    if from_allowed_network or has_token:
+        return ALLOW
+    return deny("metrics are readable only from metrics.allow_from or with the bearer token")

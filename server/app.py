@@ -16,6 +16,7 @@ from server.api import alerts as api_alerts
 from server.api import core as api_core
 from server.api import escalation as api_escalation
 from server.api import helpdesk as api_helpdesk
+from server.api import metrics as api_metrics
 from server.api import retention as api_retention
 from server.api import roles as api_roles
 from server.api import web_client
@@ -65,6 +66,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
                 pager=HttpPager(), scheduler=Scheduler(clock), notifier=notifier, outbound=Outbound())
 
     app = web.Application(middlewares=[security_headers, errors_middleware], client_max_size=32 * 1024 * 1024)
+    writer.on_committed.append(deps.metrics.observe_batch)
     app[DEPS] = deps
     app[NOTIFIER] = notifier
     app[SIO] = sio
@@ -72,7 +74,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
     attach(sio, deps, notifier)
 
     for routes in (api_core.routes, api_helpdesk.routes, api_roles.routes, api_escalation.routes,
-                   api_retention.routes, api_alerts.routes):
+                   api_retention.routes, api_alerts.routes, api_metrics.routes):
         app.router.add_routes(routes)
     web_client.add_routes(app)
 

@@ -17,6 +17,7 @@ from server.config_reader import ConfigError, Reader
 from server.config_sections.alerts import AlertsConfig
 from server.config_sections.escalation import EscalationConfig
 from server.config_sections.helpdesk import HelpdeskConfig
+from server.config_sections.metrics import MetricsConfig
 from server.config_sections.retention import RetentionConfig
 from server.config_sections.roles import RolesConfig
 from server.passwords import Argon2Cost
@@ -116,6 +117,7 @@ class Config:
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     # Where config.yaml was read from; relative paths (key files, SQLite) resolve against it.
     base_dir: str = "."
 
@@ -230,6 +232,7 @@ def config_from_mapping(raw: Any, base_dir: str = ".") -> Config:
         escalation=EscalationConfig.parse(r.section("escalation")),
         retention=RetentionConfig.parse(r.section("retention")),
         alerts=AlertsConfig.parse(r.section("alerts")),
+        metrics=MetricsConfig.parse(r.section("metrics")),
         base_dir=base_dir,
     )
     r.done()

@@ -19,6 +19,7 @@ from server.clock import Clock
 from server.config import Config
 from server.config_sections.alerts import SmtpConfig
 from server.connections import Connections
+from server.metrics import Metrics
 from server.scheduler import Scheduler
 from server.storage.db import Database
 
@@ -124,6 +125,8 @@ class Deps:
     distress_matcher: Matcher | None = None
     # Abuse-limit state of this process (server/actions/throttle.py).
     throttles: Throttles = field(default_factory=Throttles)
+    # Prometheus instruments of this process (server/metrics.py), exposed at /metrics when enabled.
+    metrics: Metrics = field(default_factory=Metrics)
 
     def spawn(self, coro: Awaitable[None], *, name: str) -> None:
         """Run a fire-and-forget task (after commit) and keep a reference until it ends."""

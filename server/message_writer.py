@@ -115,6 +115,8 @@ class MessageWriter:
         self.batch_max = batch_max
         self.batch_wait = batch_wait
         self.batch_hooks: list[BatchHook] = []
+        # Told (batch size, new messages) after each commit: the metrics' batch histogram and counter.
+        self.on_committed: list[Callable[[int, int], None]] = []
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -188,6 +190,9 @@ class MessageWriter:
         async with self.db.transaction() as session:
             outcomes = await self._write(session, batch, now)
         self.batches += 1
+        new = sum(1 for _, out in outcomes if isinstance(out, Written) and not out.duplicate)
+        for observe in self.on_committed:
+            observe(len(batch), new)
         for p, out in outcomes:
             if p.future.done():
                 continue

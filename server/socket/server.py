@@ -130,4 +130,4 @@ def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
         return {"ok": True, **answer}
 
     # One catch-all keeps the table the single source of events and answers unknown ones with `invalid`.
-    sio.on("*", handler=dispatch)
+    sio.on("*", handler=deps.metrics.timed(dispatch, EVENTS, deps.clock.monotonic))
