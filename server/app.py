@@ -67,6 +67,8 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
 
     app = web.Application(middlewares=[security_headers, errors_middleware], client_max_size=32 * 1024 * 1024)
     writer.on_committed.append(deps.metrics.observe_batch)
+    if manager is not None:
+        notifier.remote_sids = lambda account_id: presence.sids_elsewhere(deps, account_id)
     app[DEPS] = deps
     app[NOTIFIER] = notifier
     app[SIO] = sio

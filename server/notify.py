@@ -77,6 +77,8 @@ Effect = Emit | Join | Disconnect | SetRooms
 
 
 AlertStore = Callable[[list[Effect]], Awaitable[list[Effect]]]
+# The sids an account has connected to the other processes of the deployment (the presence table).
+RemoteSids = Callable[[int], Awaitable[list[str]]]
 
 
 class Notifier:
@@ -86,6 +88,9 @@ class Notifier:
         # Set by the alerts wiring: stores any `alert` an action emitted without storing it, so every
         # alert reaches its recipients later too (actions/alerts.py store_after_commit).
         self.alert_store: AlertStore | None = None
+        # Set when several processes share rooms (Redis manager): a Join then also reaches the account's
+        # sockets on other processes, through the manager's enter_room (published to the one holding it).
+        self.remote_sids: RemoteSids | None = None
 
     async def send(self, effects: Sequence[Effect]) -> None:
         if self.alert_store is not None and any(
@@ -107,7 +112,7 @@ class Notifier:
                         for r in wanted:
                             await self.sio.enter_room(sid, r)
                 elif isinstance(effect, Join):
-                    for sid in self.connections.sids_of(effect.account_id):
+                    for sid in await self._sids_anywhere(effect.account_id):
                         for r in effect.rooms:
                             if effect.leave:
                                 await self.sio.leave_room(sid, r)
@@ -117,3 +122,9 @@ class Notifier:
                     await self.sio.emit(effect.event, effect.data, to=list(effect.to), skip_sid=effect.skip_sid)
             except Exception:  # a failed emit must never undo or hide a committed change
                 log.exception("emit failed", extra={"event": getattr(effect, "event", "join")})
+
+    async def _sids_anywhere(self, account_id: int) -> list[str]:
+        local = self.connections.sids_of(account_id)
+        if self.remote_sids is None:
+            return local
+        return local + [sid for sid in await self.remote_sids(account_id) if sid not in local]

@@ -45,6 +45,14 @@ async def connect(deps: Deps, sid: str, token: object) -> Connected:
     return Connected(session, rooms)
 
 
+async def sids_elsewhere(deps: Deps, account_id: int) -> list[str]:
+    """The account's sockets connected to other processes (for a Join that must reach them too)."""
+    async with deps.db.read() as s:
+        rows = await s.execute(select(Presence.sid).where(Presence.account_id == account_id,
+                                                          Presence.server_id != deps.server_id))
+        return list(rows.scalars())
+
+
 async def socket_rooms_of(s: AsyncSession, account_id: int, now: dt.datetime) -> tuple[str, ...]:
     """Every Socket.IO room an account's sockets belong in, from its current roles and memberships.
 

@@ -157,3 +157,45 @@ async def test_two_processes_share_rooms_through_redis(tmp_path: Path, sqlite_ur
     finally:
         await a.astop()
         await b.astop()
+
+
+async def _guest(url: str, name: str) -> str:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url + "/api/guest", json={"display_name": name}) as r:
+            assert r.status == 200, await r.text()
+            return (await r.json())["token"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.redis
+async def test_a_claim_reaches_the_helpers_tab_on_another_process(tmp_path: Path, sqlite_url: str) -> None:
+    """A claim on process A puts every socket of the helper in the case's rooms, also the second tab that
+    sits on process B (the manager's enter_room, published through Redis)."""
+    redis_url = os.environ.get("LIVEHELP_TEST_REDIS_URL") or ("redis://127.0.0.1:6379/0" if _redis_reachable() else "")
+    if not redis_url:
+        pytest.skip("no Redis reachable (set LIVEHELP_TEST_REDIS_URL)")
+    config = write_test_config(tmp_path)
+    channel = f"livehelp-test-{os.getpid()}-{tmp_path.name}"
+    config.write_text(config.read_text().replace('redis_url: ""', f'redis_url: "{redis_url}"')
+                      .replace("redis_channel: livehelp", f"redis_channel: {channel}"))
+    create_account(config, sqlite_url, "alice_helper", ["helper"])
+    a = await ProcessServer(config, sqlite_url).start()
+    b = await ProcessServer(config, sqlite_url).start()
+    try:
+        token = await login(a.url, "alice_helper")
+        alice_a = await Client(a.url, token, "alice@A").connect()
+        alice_b = await Client(b.url, token, "alice@B").connect()
+        await alice_a.ok("duty.set", {"on_duty": True})
+        rita = await Client(a.url, await _guest(a.url, "Rita"), "rita@A").connect()
+        ack = await rita.ok("help.request", {"topic": "general", "body": "My reset mail never arrives"})
+        await alice_a.ok("case.claim", {"case_id": ack["case"]["id"]})
+        await asyncio.sleep(0.3)  # the enter_room message crosses Redis before the next emit, but give it a beat
+        await rita.ok("message.send", {"room_id": ack["room"]["id"], "body": "still nothing", "client_id": "r1"})
+        await alice_b.wait_for("message", lambda m: m.get("body") == "still nothing")
+        await alice_a.ok("message.send",
+                         {"room_id": ack["room"]["id"], "body": "Looking now", "client_id": "a1"})
+        await alice_b.wait_for("message", lambda m: m.get("body") == "Looking now")
+        for c in (alice_a, alice_b, rita):
+            await c.close()
+    finally:
+        await a.astop()
+        await b.astop()
