@@ -15,20 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from retention.keys import Keyring
 from retention.purge import JOB, Actor, CaseReport, cutoffs, due_cases, purge_audit_detail, purge_case
 from server.clock import iso
 from server.deps import Deps
-from server.storage.models.retention import RetentionLease
+from server.storage import leases
 
 log = logging.getLogger("livehelp.retention.job")
 LEASE_NAME = "purge"
@@ -69,49 +64,11 @@ class RunResult:
         return out
 
 
-class Lease:
-    """A row in retention_lease; held by at most one process until it expires or is released."""
+class Lease(leases.Lease):
+    """The purge's lease (held for a whole run, renewed between cases)."""
 
     def __init__(self, deps: Deps, ttl: float, name: str = LEASE_NAME) -> None:
-        self.deps = deps
-        self.ttl = dt.timedelta(seconds=ttl)
-        self.name = name
-        self.holder = f"{deps.server_id}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:128]
-
-    async def acquire(self) -> bool:
-        now = self.deps.clock.now()
-        async with self.deps.db.transaction() as s:
-            dialect = postgresql if self.deps.db.dialect == "postgresql" else sqlite
-            await s.execute(dialect.insert(RetentionLease).values(name=self.name, holder=None, expires_at=None)
-                            .on_conflict_do_nothing(index_elements=["name"]))
-            result = await s.execute(
-                update(RetentionLease)
-                .where(RetentionLease.name == self.name,
-                       or_(RetentionLease.holder.is_(None), RetentionLease.expires_at.is_(None),
-                           RetentionLease.expires_at <= now, RetentionLease.holder == self.holder))
-                .values(holder=self.holder, expires_at=now + self.ttl)
-                .execution_options(synchronize_session=False))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def renew(self) -> bool:
-        now = self.deps.clock.now()
-        async with self.deps.db.transaction() as s:
-            result = await s.execute(
-                update(RetentionLease).where(RetentionLease.name == self.name, RetentionLease.holder == self.holder)
-                .values(expires_at=now + self.ttl).execution_options(synchronize_session=False))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def release(self) -> None:
-        async with self.deps.db.transaction() as s:
-            await s.execute(
-                update(RetentionLease).where(RetentionLease.name == self.name, RetentionLease.holder == self.holder)
-                .values(holder=None, expires_at=None).execution_options(synchronize_session=False))
-
-    async def current(self) -> tuple[str | None, dt.datetime | None]:
-        async with self.deps.db.read() as s:
-            row = (await s.execute(select(RetentionLease.holder, RetentionLease.expires_at)
-                                   .where(RetentionLease.name == self.name))).first()
-        return (row[0], row[1]) if row else (None, None)
+        super().__init__(deps.db, deps.clock, deps.server_id, name, ttl)
 
 
 async def run_once(deps: Deps, now: dt.datetime, *, dry_run: bool = False, actor: Actor = JOB,

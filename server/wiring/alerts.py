@@ -16,6 +16,7 @@ from server.actions import alerts, contact, offhours, outbound
 from server.api.common import NOTIFIER
 from server.deps import Deps
 from server.notify import Emit
+from server.wiring.jobs import looping_job
 
 log = logging.getLogger("livehelp.alerts")
 
@@ -52,8 +53,8 @@ def wire(app: web.Application, deps: Deps) -> None:
         interval = deps.config.alerts.jobs_interval
         call = None
         if interval > 0:
-            call = deps.scheduler.looping_call(lambda: run_jobs(deps, deps.clock.now()), interval,
-                                               name="alerts-jobs", first_after=0)
+            call = looping_job(deps, lambda: run_jobs(deps, deps.clock.now()), interval,
+                               name="alerts-jobs", first_after=0)
         yield
         if call is not None:
             call.cancel()

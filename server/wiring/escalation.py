@@ -14,6 +14,7 @@ from aiohttp import web
 from server.actions import distress, escalations, experts
 from server.config_reader import ConfigError
 from server.deps import Deps
+from server.wiring.jobs import looping_job
 
 log = logging.getLogger("livehelp.escalation")
 
@@ -41,8 +42,8 @@ def wire(app: web.Application, deps: Deps) -> None:
         interval = deps.config.escalation.sla_check_interval
         call = None
         if interval > 0:
-            call = deps.scheduler.looping_call(lambda: escalations.run_once(deps, deps.clock.now()), interval,
-                                               name="escalation-targets")
+            call = looping_job(deps, lambda: escalations.run_once(deps, deps.clock.now()), interval,
+                               name="escalation-targets")
         yield
         if call is not None:
             call.cancel()

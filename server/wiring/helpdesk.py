@@ -17,6 +17,7 @@ from aiohttp import web
 
 from server.actions import abandon, activity, autoclose, canned, queue, sla
 from server.deps import Deps
+from server.wiring.jobs import looping_job
 
 log = logging.getLogger("livehelp.helpdesk")
 
@@ -46,8 +47,8 @@ def wire(app: web.Application, deps: Deps) -> None:
         interval = deps.config.helpdesk.jobs_interval
         call = None
         if interval > 0:
-            call = deps.scheduler.looping_call(lambda: run_jobs(deps, deps.clock.now()), interval,
-                                               name="helpdesk-jobs")
+            call = looping_job(deps, lambda: run_jobs(deps, deps.clock.now()), interval,
+                               name="helpdesk-jobs")
         yield
         if call is not None:
             call.cancel()

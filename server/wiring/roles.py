@@ -11,6 +11,7 @@ from aiohttp import web
 
 from server.actions import supervision
 from server.deps import Deps
+from server.wiring.jobs import looping_job
 
 log = logging.getLogger("livehelp.roles")
 
@@ -22,8 +23,8 @@ def wire(app: web.Application, deps: Deps) -> None:
     async def roles_ctx(app: web.Application) -> AsyncIterator[None]:
         call = None
         if interval > 0:
-            call = deps.scheduler.looping_call(lambda: supervision.run_once(deps, deps.clock.now()), interval,
-                                               name="supervision-check")
+            call = looping_job(deps, lambda: supervision.run_once(deps, deps.clock.now()), interval,
+                               name="supervision-check")
         yield
         if call is not None:
             call.cancel()
