@@ -34,10 +34,12 @@ from server.storage.db import Database
 from server.wiring import alerts as wire_alerts
 from server.wiring import escalation as wire_escalation
 from server.wiring import helpdesk as wire_helpdesk
+from server.wiring import presence as wire_presence
 from server.wiring import retention as wire_retention
 from server.wiring import roles as wire_roles
 from server.wiring import sessions as wire_sessions
 from server.wiring.outbound import HttpPager, Outbound
+from server.wiring.shared_limits import RedisBuckets
 
 log = logging.getLogger("livehelp.app")
 SIO = web.AppKey("sio", socketio.AsyncServer)
@@ -67,8 +69,9 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
 
     app = web.Application(middlewares=[security_headers, errors_middleware], client_max_size=32 * 1024 * 1024)
     writer.on_committed.append(deps.metrics.observe_batch)
-    if manager is not None:
+    if manager is not None and config.server.redis_url:
         notifier.remote_sids = lambda account_id: presence.sids_elsewhere(deps, account_id)
+        deps.shared_buckets = RedisBuckets(config.server.redis_url, config.server.redis_channel, deps.throttles)
     app[DEPS] = deps
     app[NOTIFIER] = notifier
     app[SIO] = sio
@@ -82,7 +85,8 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
 
     app.cleanup_ctx.append(_database_and_writer)
     app.cleanup_ctx.append(_scheduler)
-    for area in (wire_helpdesk, wire_roles, wire_escalation, wire_retention, wire_alerts, wire_sessions):
+    for area in (wire_presence, wire_helpdesk, wire_roles, wire_escalation, wire_retention, wire_alerts,
+                 wire_sessions):
         area.wire(app, deps)
     app.on_shutdown.append(_disconnect_clients)
     return app
@@ -97,6 +101,8 @@ async def _database_and_writer(app: web.Application) -> AsyncIterator[None]:
     yield
     await deps.writer.stop()
     await presence.forget_this_server(deps)
+    if deps.shared_buckets is not None:
+        await deps.shared_buckets.close()
     await deps.db.close()
 
 

@@ -44,6 +44,10 @@ class ServerConfig:
     cors_origins: tuple[str, ...] = ()
     # Most packets waiting to be sent to one socket; a client that stops reading is disconnected past it.
     send_queue_max: int = 1000
+    # Each process says it is alive this often; one silent for `dead_after` is taken for crashed and another
+    # process clears its presence rows (running the last-disconnect steps for the people who were on it).
+    heartbeat_interval: float = 10.0
+    dead_after: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,11 @@ def _server(r: Reader) -> ServerConfig:
         redis_channel=r.str("redis_channel", d.redis_channel),
         cors_origins=r.str_list("cors_origins"),
         send_queue_max=r.int("send_queue_max", d.send_queue_max, minimum=1),
+        heartbeat_interval=r.duration("heartbeat_interval", d.heartbeat_interval),
+        dead_after=r.duration("dead_after", d.dead_after),
     )
+    if not 0 < cfg.heartbeat_interval < cfg.dead_after:
+        raise ConfigError("config key 'server.dead_after': must be longer than server.heartbeat_interval (above 0)")
     r.done()
     return cfg
 

@@ -9,6 +9,7 @@ grace). The socket layer only parses, calls these and applies what they return.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from server.deps import Deps
 from server.notify import ADMINS, MONITORS, Effect, SetRooms, account_room
 from server.storage.facts import load_actor
 from server.storage.models import Case, Presence, Room, RoomMember
+from server.storage.models.retention import RetentionLease
 
 log = logging.getLogger("livehelp.presence")
 
@@ -97,6 +99,40 @@ async def disconnect(deps: Deps, sid: str) -> list[Effect]:
     effects: list[Effect] = []
     for hook in deps.on_last_disconnect:
         effects.extend(await hook(deps, account_id))
+    return effects
+
+
+def alive_lease_name(server_id: str) -> str:
+    """The heartbeat lease of one process (lease names are short; server ids are host names + a suffix)."""
+    return "alive:" + hashlib.sha256(server_id.encode()).hexdigest()[:24]
+
+
+async def forget_dead_servers(deps: Deps) -> list[Effect]:
+    """Clear the presence rows of processes whose heartbeat lapsed (kill -9, a lost machine), then run the
+    last-disconnect steps for the people who were connected only there: a monitor's hand-over, a
+    requester's abandon grace, as if their sockets had closed."""
+    now = deps.clock.now()
+    async with deps.db.read() as s:
+        servers = set((await s.execute(select(Presence.server_id).distinct())).scalars()) - {deps.server_id}
+        if not servers:
+            return []
+        names = {alive_lease_name(sid): sid for sid in servers}
+        alive = set((await s.execute(select(RetentionLease.name).where(
+            RetentionLease.name.in_(sorted(names)), RetentionLease.expires_at > now))).scalars())
+    dead = sorted(sid for name, sid in names.items() if name not in alive)
+    if not dead:
+        return []
+    async with deps.db.transaction() as s:
+        accounts = set((await s.execute(select(Presence.account_id).where(Presence.server_id.in_(dead)))).scalars())
+        await s.execute(delete(Presence).where(Presence.server_id.in_(dead)))
+        await s.execute(delete(RetentionLease).where(RetentionLease.name.in_([alive_lease_name(d) for d in dead])))
+        still = set((await s.execute(select(Presence.account_id).where(Presence.account_id.in_(accounts)))).scalars())
+    log.warning("cleared the presence of processes that stopped answering", extra={
+        "servers": dead, "accounts": len(accounts)})
+    effects: list[Effect] = []
+    for account_id in sorted(accounts - still):
+        for hook in deps.on_last_disconnect:
+            effects.extend(await hook(deps, account_id))
     return effects
 
 
