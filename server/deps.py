@@ -76,6 +76,14 @@ class OutboundClient(Protocol):
     async def request(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> None: ...
 
 
+class SharedBuckets(Protocol):
+    """The per-account message bucket shared by every process (server/wiring/shared_limits.py)."""
+
+    async def take(self, account_id: int, now: float, per_second: float, burst: int) -> float: ...
+
+    async def close(self) -> None: ...
+
+
 class NoOutbound:
     """A CLI command delivers nothing: its outbox rows wait for the server's delivery job."""
 
@@ -125,6 +133,8 @@ class Deps:
     distress_matcher: Matcher | None = None
     # Abuse-limit state of this process (server/actions/throttle.py).
     throttles: Throttles = field(default_factory=Throttles)
+    # With several processes (Redis), the message bucket every process shares; None = this process's own.
+    shared_buckets: SharedBuckets | None = None
     # Prometheus instruments of this process (server/metrics.py), exposed at /metrics when enabled.
     metrics: Metrics = field(default_factory=Metrics)
 

@@ -1,10 +1,11 @@
-"""Abuse limits: fixed-window counters in the database, token buckets in memory.
+"""Abuse limits: fixed-window counters in the database, token buckets in memory (or Redis).
 
 Why two kinds: failed logins, guest creations and help requests are rare and must be counted the same by
 every process of a deployment (an attacker's requests spread over processes behind a load balancer), so
 they live in the `rate_counters` table, one row per key, updated by one atomic upsert. Messages are
 frequent (a database write per message would halve throughput), so the per-account message limit is a
-token bucket in each process's memory, like the per-socket one in server/socket/server.py.
+token bucket in each process's memory, like the per-socket one in server/socket/server.py, or in Redis when
+several processes share the deployment (server/wiring/shared_limits.py).
 
 Every refusal is `RateLimited` with `retry_after` (whole seconds, at least 1) in the error object; the REST
 error middleware also sends it as the `Retry-After` header. Time comes from the injected clock.
@@ -86,9 +87,14 @@ async def _increment(deps: Deps, key: str, window: float) -> tuple[int, dt.datet
 
 
 async def limit_message(deps: Deps, account_id: int) -> None:
-    """Per-account message limit (over all the account's sockets in this process)."""
+    """Per-account message limit over all the account's sockets: in this process's memory, or in Redis
+    when several processes serve the deployment (every process then shares one bucket per account)."""
     lim = deps.config.limits
-    wait = deps.throttles.take(account_id, deps.clock.monotonic(), lim.account_messages_per_second,
-                               lim.account_messages_burst)
+    if deps.shared_buckets is not None:
+        wait = await deps.shared_buckets.take(account_id, deps.clock.now().timestamp(),
+                                              lim.account_messages_per_second, lim.account_messages_burst)
+    else:
+        wait = deps.throttles.take(account_id, deps.clock.monotonic(), lim.account_messages_per_second,
+                                   lim.account_messages_burst)
     if wait:
         raise refusal("too many messages from this account; slow down", wait)

@@ -85,3 +85,40 @@ async def test_messages_are_limited_per_account_across_its_sockets(server: LiveS
     ok = [await rita.call("message.send", {"room_id": room_id, "body": f"later {i}", "client_id": f"later-{i}"})
           for i in range(3)]
     assert [a["ok"] for a in ok] == [True, True, False]
+
+
+async def test_messages_are_limited_per_account_across_processes(start_server: Any, database_url: str) -> None:
+    """Two processes (two servers on one database and one Redis): the account's bucket is shared, so
+    sockets on both get 20 in all, not 20 each."""
+    import os
+    import socket
+    import uuid
+
+    from tests.support import make_config
+
+    redis_url = os.environ.get("LIVEHELP_TEST_REDIS_URL", "")
+    if not redis_url:
+        try:
+            socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+            redis_url = "redis://127.0.0.1:6379/0"
+        except OSError:
+            pytest.skip("no Redis reachable (set LIVEHELP_TEST_REDIS_URL)")
+    cfg = make_config(database_url, {"limits": REAL_LIMITS, "server": {
+        "redis_url": redis_url, "redis_channel": f"livehelp-test-{uuid.uuid4().hex[:12]}"}})
+    a = await start_server(cfg)
+    b = await start_server(cfg)
+    rita = await a.requester("Rita")
+    room_id = (await rita.ok("help.request", {"topic": "general", "body": "hello"}))["room"]["id"]
+    on_b = await b.client(rita.token, "rita@B")
+    answers = await asyncio.gather(*(
+        sock.call("message.send", {"room_id": room_id, "body": f"m{i}", "client_id": f"{sock.name}-{i}"})
+        for i in range(20) for sock in (rita, on_b)))
+    accepted = [x for x in answers if x["ok"]]
+    refused = [x for x in answers if not x["ok"]]
+    assert len(accepted) == 20 and len(refused) == 20
+    assert {x["error"]["code"] for x in refused} == {"rate_limited"}
+    assert a.clock is not None
+    a.clock.advance(seconds=1)  # 2 per second come back, for both processes
+    ok = [await sock.call("message.send", {"room_id": room_id, "body": f"later {i}", "client_id": f"later-{i}"})
+          for i, sock in enumerate((rita, on_b, rita))]
+    assert [x["ok"] for x in ok] == [True, True, False]
