@@ -21,6 +21,7 @@ for reasons that are not the message path:
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import secrets
 import subprocess
@@ -57,13 +58,42 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_bench_config(path: Path) -> None:
+def write_bench_config(path: Path, extra: dict[str, Any] | None = None) -> None:
     """The shipped config.yaml plus BENCH_OVERRIDES (database.url comes from the command line)."""
     shipped = REPO / "config.yaml"
     base = yaml.safe_load(shipped.read_text()) if shipped.exists() else {}
-    doc = _merge(base if isinstance(base, dict) else {}, BENCH_OVERRIDES)
+    doc = _merge(_merge(base if isinstance(base, dict) else {}, BENCH_OVERRIDES), extra or {})
     header = "# Written by bench/livehelp_setup.py: the repo's config.yaml plus BENCH_OVERRIDES.\n"
     path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+
+
+def new_master_key(path: Path) -> str:
+    path.write_bytes(base64.b64encode(os.urandom(32)) + b"\n")
+    path.chmod(0o600)
+    return str(path)
+
+
+async def fresh_postgres_database(server_url: str) -> tuple[str, Any]:
+    """A new, empty database on the server `server_url` names (so runs never meet each other's data
+    or master key); returns its URL and a coroutine function that drops it."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url = make_url(server_url)
+    name = f"livehelp_bench_{secrets.token_hex(4)}"
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+
+    async def drop() -> None:
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await engine.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def cli(*args: str) -> list[str]:
@@ -76,10 +106,14 @@ class LivehelpTarget:
 
     name = "livehelp"
 
-    def __init__(self, database_url: str | None = None, config: str | None = None) -> None:
+    def __init__(self, database_url: str | None = None, config: str | None = None,
+                 redis_url: str | None = None, master_key_file: str | None = None) -> None:
         self.run_id = secrets.token_hex(3)
         self.database_url = database_url
         self.config = config
+        # Several processes: they share rooms through this Redis (a channel of this run's own).
+        self.redis_url = redis_url
+        self.master_key_file = master_key_file
         self.usernames: list[str] = []
         self.notes = SetupNotes()
 
@@ -87,7 +121,15 @@ class LivehelpTarget:
     def before_start(self, tmpdir: Path, n_rooms: int) -> None:
         if self.config is None:
             path = tmpdir / "config.yaml"
-            write_bench_config(path)
+            extra: dict[str, Any] = {}
+            if self.redis_url:
+                extra["server"] = {"redis_url": self.redis_url, "redis_channel": f"bench-{self.run_id}"}
+            if self.database_url and not self.database_url.startswith("sqlite"):
+                # No key file beside a PostgreSQL database: the run's own master key, in its temp dir.
+                if self.master_key_file is None:
+                    self.master_key_file = new_master_key(tmpdir / "master.key")
+                extra["retention"] = {"master_key_file": self.master_key_file}
+            write_bench_config(path, extra)
             self.config = str(path)
         if self.database_url is None:
             self.database_url = f"sqlite+aiosqlite:///{tmpdir}/bench.db"

@@ -92,9 +92,13 @@ class Room:
 class Worker:
     """Runs in its own process; all state is touched only from its event loop."""
 
-    def __init__(self, index: int, base_url: str) -> None:
+    def __init__(self, index: int, base_url: str | list[str]) -> None:
         self.index = index
-        self.base_url = base_url
+        # Several server processes (bench --processes): clients go to them in turn, as a load balancer
+        # without room affinity would send them, so a room's members sit on different processes.
+        self.base_urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        self.base_url = self.base_urls[0]
+        self._next_url = index
         self.rooms: list[Room] = []
         self.pending: dict[str, list[Any]] = {}  # client_id -> [t_send_ns, receiver mask, acked]
         self.stats: PhaseStats | None = None
@@ -114,7 +118,9 @@ class Worker:
 
         async def one(auth: dict[str, Any], on_event: Any) -> SioClient | None:
             assert self.session is not None
-            client = SioClient(self.session, self.base_url, auth, on_event, self._on_close)
+            url = self.base_urls[self._next_url % len(self.base_urls)]
+            self._next_url += 1
+            client = SioClient(self.session, url, auth, on_event, self._on_close)
             async with sem:
                 for attempt in range(3):
                     try:
@@ -125,7 +131,7 @@ class Worker:
                             failures.append(f"{type(exc).__name__}: {exc}"[:200])
                         else:
                             await asyncio.sleep(0.5 * (attempt + 1))
-                            client = SioClient(self.session, self.base_url, auth, on_event, self._on_close)
+                            client = SioClient(self.session, url, auth, on_event, self._on_close)
             return None
 
         async def room_up(spec: RoomSpec) -> None:
@@ -329,7 +335,7 @@ class Worker:
         return out
 
 
-async def _serve(conn: Connection, index: int, base_url: str) -> None:
+async def _serve(conn: Connection, index: int, base_url: str | list[str]) -> None:
     worker = Worker(index, base_url)
     loop = asyncio.get_running_loop()
     while True:
@@ -346,7 +352,7 @@ async def _serve(conn: Connection, index: int, base_url: str) -> None:
             conn.send(("error", f"unknown command {kind!r}"))
 
 
-def worker_main(conn: Connection, index: int, base_url: str) -> None:
+def worker_main(conn: Connection, index: int, base_url: str | list[str]) -> None:
     """Process entry point (must be importable for the 'spawn' start method)."""
     try:
         asyncio.run(_serve(conn, index, base_url))

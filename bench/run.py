@@ -100,6 +100,9 @@ class Settings:
     config: str | None
     keep_tmp: bool
     profile: str | None = None
+    # livehelp server processes sharing one PostgreSQL database and one Redis (1 = the usual single process)
+    processes: int = 1
+    redis_url: str | None = None
 
 
 # -- small helpers ----------------------------------------------------------------
@@ -191,9 +194,22 @@ class Run:
         self.n_rooms = s.clients // 3
         self.tmpdir = Path(tempfile.mkdtemp(prefix=f"bench-{target.name}-"))
         self.proc: subprocess.Popen[bytes] | None = None
+        self.procs: list[subprocess.Popen[bytes]] = []
         self.workers: list[tuple[mp.process.BaseProcess, Connection]] = []
 
-    def start_server(self) -> str:
+    def start_servers(self) -> list[str]:
+        """One server, or `processes` of them on the same database (and Redis), each on its own port."""
+        urls = [self.start_server(i) for i in range(max(1, self.s.processes))]
+        self.proc = self.procs[0]
+        return urls
+
+    def server_cpu(self) -> float:
+        return sum(procstat.cpu_seconds(p.pid) for p in self.procs)
+
+    def server_rss(self) -> int:
+        return sum(procstat.rss_bytes(p.pid) for p in self.procs)
+
+    def start_server(self, index: int = 0) -> str:
         port = free_port()
         host = "127.0.0.1"
         cmd = self.target.command(host, port, self.tmpdir)
@@ -203,19 +219,20 @@ class Run:
             Path(self.s.profile).mkdir(parents=True, exist_ok=True)
             out = str(Path(self.s.profile).resolve() / f"{self.target.name}.prof")
             cmd = [cmd[0], "-m", "cProfile", "-o", out, *cmd[1:]]
-        log = open(self.tmpdir / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+        log = open(self.tmpdir / f"server{index or ''}.log", "wb")  # noqa: SIM115 - lives as long as the server
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         if self.s.pin:
             taskset = shutil.which("taskset")
             if taskset is None:
                 raise RuntimeError("--pin needs taskset (util-linux)")
             cmd = [taskset, "-c", "0", *cmd]  # taskset execs, so the pid stays the server's
-        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+        self.procs.append(proc)
         base = f"http://{host}:{port}"
-        wait_healthy(base, self.proc, timeout=60)
+        wait_healthy(base, proc, timeout=60)
         return base
 
-    def start_workers(self, base_url: str, specs: list[RoomSpec]) -> dict[str, Any]:
+    def start_workers(self, base_url: str | list[str], specs: list[RoomSpec]) -> dict[str, Any]:
         ctx = mp.get_context("spawn")
         n = max(1, min(self.s.workers, len(specs)))
         shares: list[list[RoomSpec]] = [specs[i::n] for i in range(n)]
@@ -246,13 +263,13 @@ class Run:
             conn.send(("phase", params))
         sleep_until(params.start_wall)
         cpu0, wcpu0, sys0 = (
-            procstat.cpu_seconds(self.proc.pid),
+            self.server_cpu(),
             self.worker_cpu(),
             procstat.system_cpu_ticks(),
         )
         sleep_until(params.start_wall + params.duration)
         cpu1, wcpu1, sys1 = (
-            procstat.cpu_seconds(self.proc.pid),
+            self.server_cpu(),
             self.worker_cpu(),
             procstat.system_cpu_ticks(),
         )
@@ -267,7 +284,8 @@ class Run:
         try:
             started = time.perf_counter()
             self.target.before_start(self.tmpdir, self.n_rooms)
-            base = self.start_server()
+            urls = self.start_servers()
+            base = urls[0]
             assert self.proc is not None
             specs = asyncio.run(self.target.prepare(base, self.n_rooms))
             out["setup_seconds"] = round(time.perf_counter() - started, 1)
@@ -275,20 +293,20 @@ class Run:
             if notes is not None:
                 out.update(notes.as_dict())
             time.sleep(1)
-            rss_before = procstat.rss_bytes(self.proc.pid)
-            conn_info = self.start_workers(base, specs)
+            rss_before = self.server_rss()
+            conn_info = self.start_workers(urls if len(urls) > 1 else base, specs)
             out["connect"] = conn_info
             time.sleep(1)
-            rss_connected = procstat.rss_bytes(self.proc.pid)
+            rss_connected = self.server_rss()
             clients = max(1, conn_info["connected"])
             out["clients"] = conn_info["connected"]
             out["rss_before_mb"] = round(rss_before / 2**20, 1)
             out["rss_connected_mb"] = round(rss_connected / 2**20, 1)
             out["rss_per_client_kb"] = round((rss_connected - rss_before) / clients / 1024, 1)
             # what the connected but silent clients cost (heartbeats, background jobs)
-            cpu0 = procstat.cpu_seconds(self.proc.pid)
+            cpu0 = self.server_cpu()
             time.sleep(IDLE_SECONDS)
-            out["idle_cpu_pct"] = round(100 * (procstat.cpu_seconds(self.proc.pid) - cpu0) / IDLE_SECONDS, 1)
+            out["idle_cpu_pct"] = round(100 * (self.server_cpu() - cpu0) / IDLE_SECONDS, 1)
             per_sender = s.rate / len(specs)
 
             def params(name: str, mode: str, duration: float) -> PhaseParams:
@@ -310,7 +328,8 @@ class Run:
                 "saturate": self.phase(params("saturate", "saturate", s.saturate_duration)),
             }
             out["phases"] = phases
-            out["rss_after_mb"] = round(procstat.rss_bytes(self.proc.pid) / 2**20, 1)
+            out["rss_after_mb"] = round(self.server_rss() / 2**20, 1)
+            out["processes"] = len(self.procs)
         except Exception as exc:  # noqa: BLE001 - reported per target, the other target still runs
             out["error"] = f"{type(exc).__name__}: {exc}"
         finally:
@@ -331,10 +350,13 @@ class Run:
                 proc.join(timeout=5)
         out["unexpected_disconnects"] = sum(c.get("disconnects", 0) for c in closed)
         out["bad_frames"] = sum(c.get("bad_frames", 0) for c in closed)
+        for extra in self.procs[1:]:
+            stop_server(extra)
         if self.proc is not None:
             stop_server(self.proc)
             out["server_exit_code"] = self.proc.returncode
-            log = (self.tmpdir / "server.log").read_text(errors="replace").splitlines()
+            log = [line for path in sorted(self.tmpdir.glob("server*.log"))
+                   for line in path.read_text(errors="replace").splitlines()]
             out["server_log_tail"] = log[-15:]
             out["server_log_errors"] = sum(1 for line in log if "Traceback" in line or "ERROR" in line)
         if not self.s.keep_tmp and "error" not in out:
@@ -541,12 +563,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temp dir (server log, database)")
     ap.add_argument("--profile", metavar="DIR", help="run the server under cProfile, write DIR/<target>.prof")
     ap.add_argument("--quick", action="store_true", help="smoke run: 30 clients, short phases")
+    ap.add_argument("--processes", type=int, default=1, metavar="N",
+                    help="livehelp only: run the load on 1 process, then on N processes sharing --database-url "
+                         "(PostgreSQL) and --redis-url, clients spread over them in turn; prints both and the ratio")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="with --processes: the Redis to share")
     args = ap.parse_args(argv)
     if args.quick:
         args.clients, args.rate, args.duration, args.saturate_duration = 30, 30, 3, 3
         args.warmup, args.workers, args.drain = 0.5, 1, 5
     if args.clients < 3:
         ap.error("--clients must be at least 3")
+    if args.processes < 1:
+        ap.error("--processes must be at least 1")
+    if args.processes > 1:
+        if not (args.database_url or "").startswith("postgresql"):
+            ap.error("--processes needs --database-url postgresql+asyncpg://... (processes share one database)")
+        if args.target == "bare":
+            ap.error("--processes measures livehelp; leave --target out")
+        args.target = "livehelp"
     if args.rate <= 0 or args.duration <= 0 or args.saturate_duration <= 0:
         ap.error("--rate and durations must be positive")
     return args
@@ -570,6 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         keep_tmp=args.keep_tmp,
         profile=args.profile,
     )
+    if args.processes > 1:
+        return scaling(args, settings)
     names = TARGETS if args.target == "both" else (args.target,)
     results: dict[str, dict[str, Any]] = {}
     for name in names:
@@ -607,6 +643,46 @@ def main(argv: list[str] | None = None) -> int:
             "ratio": ratio,
         }
         Path(args.json).write_text(json.dumps(doc, indent=2))
+    return 1 if any("error" in r for r in results.values()) else 0
+
+
+def scaling(args: argparse.Namespace, settings: Settings) -> int:
+    """The same load on 1 livehelp process, then on N (one PostgreSQL, one Redis, the same config)."""
+    from dataclasses import replace
+
+    from bench.livehelp_setup import LivehelpTarget, fresh_postgres_database, new_master_key
+
+    assert settings.database_url is not None
+    results: dict[str, dict[str, Any]] = {}
+    keydir = Path(tempfile.mkdtemp(prefix="bench-key-"))
+    key = new_master_key(keydir / "master.key")
+    for n in (1, args.processes):
+        # Each run on a new database of that server, so both start from the same empty state.
+        url, drop = asyncio.run(fresh_postgres_database(settings.database_url))
+        try:
+            s = replace(settings, processes=n, redis_url=args.redis_url, database_url=url)
+            target = LivehelpTarget(database_url=url, config=s.config, redis_url=s.redis_url, master_key_file=key)
+            print(f"# livehelp x{n}: {s.clients} clients, starting...", file=sys.stderr, flush=True)
+            results[f"x{n}"] = Run(target, s).execute()
+        finally:
+            asyncio.run(drop())
+    shutil.rmtree(keydir, ignore_errors=True)
+    print(
+        f"# {platform.node()} git={git_revision()} cores={os.cpu_count()} load={os.getloadavg()[0]:.2f} "
+        f"clients={settings.clients} rate={settings.rate}/s paced={settings.duration}s "
+        f"saturate={settings.saturate_duration}s database={settings.database_url} redis={args.redis_url}"
+    )
+    print_table(results)
+    one, many = results["x1"], results[f"x{args.processes}"]
+    ratio = None
+    if "error" not in one and "error" not in many:
+        a, b = one["phases"]["saturate"]["acked_per_s"], many["phases"]["saturate"]["acked_per_s"]
+        ratio = round(b / a, 2) if a else None
+        print(f"saturating acknowledged sends/s: 1 process {a}, {args.processes} processes {b}: "
+              f"{ratio}x (goal >= 1.6x for 2)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"settings": asdict(settings), "targets": results,
+                                               "scaling_ratio": ratio, "git": git_revision()}, indent=2))
     return 1 if any("error" in r for r in results.values()) else 0
 
 
