@@ -15,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -24,6 +24,8 @@ from server.storage.sqlite_one_hop import one_hop_dbapi
 
 log = logging.getLogger("livehelp.db")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# pg_advisory_xact_lock key held while one process migrates ("livehelp" in ASCII, as a bigint).
+MIGRATION_LOCK_KEY = 0x6C69766568656C70
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -94,8 +96,13 @@ class Database:
             yield session
 
     async def upgrade(self) -> None:
-        """Create or upgrade the schema to the newest Alembic revision."""
+        """Create or upgrade the schema to the newest Alembic revision.
+
+        On PostgreSQL a transaction-level advisory lock comes first: the processes of a deployment start
+        together (livehelp.target), and only one may migrate; the others wait, then find the schema at head."""
         async with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             await conn.run_sync(_run_alembic_upgrade)
 
     async def close(self) -> None:

@@ -131,3 +131,26 @@ async def test_a_case_across_three_processes_and_a_kill(tmp_path: Path, postgres
             await cl.close()
         for srv in (a, b, c):
             await srv.astop()
+
+
+async def test_processes_started_together_on_a_new_database(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
+    """livehelp.target starts every process at once: on an empty database one migrates (under an advisory
+    lock) and the others wait for it, then all serve."""
+    from sqlalchemy.engine import make_url
+
+    from bench.livehelp_setup import fresh_postgres_database
+
+    server = make_url(postgres_url).set(database="postgres").render_as_string(hide_password=False)
+    url, drop = await fresh_postgres_database(server)
+    config = deployment_config(tmp_path, redis_url, {})
+    servers = [ProcessServer(config, url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(srv.start() for srv in servers))
+        for srv in servers:
+            async with aiohttp.ClientSession() as http, http.get(srv.url + "/api/health") as r:
+                assert r.status == 200
+    finally:
+        for srv in servers:
+            if srv.proc is not None:
+                await srv.astop()
+        await drop()
