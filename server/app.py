@@ -28,6 +28,7 @@ from server.deps import Deps
 from server.message_writer import MessageWriter
 from server.notify import Notifier
 from server.scheduler import Scheduler
+from server.socket import json_codec
 from server.socket.send_queue import LivehelpSocketServer
 from server.socket.server import attach
 from server.storage.db import Database
@@ -61,6 +62,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
         ping_timeout=config.server.ping_timeout,
         max_http_buffer_size=1_000_000,
         send_queue_max=config.server.send_queue_max,
+        json=json_codec,
     )
     notifier = Notifier(sio, connections)
     deps = Deps(config=config, clock=clock, db=db, writer=writer, sealer=sealer, connections=connections,
