@@ -2,9 +2,11 @@
 
 The case stays open and with its helper; the team's members get an `expert_mention` alert with the case
 link and a ready text, may join the case room and chat (policy expert_member). The case object shows
-`experts: [{"team", "status": "requested" | "responded", ...}]`; the first message by a member of the
-team marks it responded (writer batch hook, same transaction as the message); resolving the case stamps
-case_closed_at on every request, which the monthly report counts.
+`experts: [{"team", "status": "requested" | "responded", ...}]`; the first `chat` by a member of the
+team marks it responded (writer batch hook, same transaction as the message). Only a `chat` counts: it is
+what the requester and the helper both see. A whisper or a note from the expert stays among staff and
+answers nobody's question, so the request stays open (and keeps the case out of the on-hold auto-close).
+Resolving the case stamps case_closed_at on every request, which the reports count.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from server.storage.models import Case
 from server.storage.models.escalation import CaseExpert
 
 REQUESTED, RESPONDED = "requested", "responded"
+# The message kinds that answer an expert request (issue 15: only what the helper or requester can see).
+ANSWER_KINDS = frozenset({"chat"})
 
 
 async def refresh_experts(s: AsyncSession, case_id: int) -> None:
@@ -80,7 +84,9 @@ async def involve_expert(deps: Deps, actor_id: int, case_id: Any, team: str) -> 
 
 
 async def mark_responded(s: AsyncSession, c: CaseFacts, w: Written, now: dt.datetime) -> None:
-    """Writer batch hook part: the first message by a member of an asked team marks it responded."""
+    """Writer batch hook part: the first `chat` by a member of an asked team marks it responded."""
+    if w.message.kind not in ANSWER_KINDS:
+        return
     teams = sorted(c.expert_teams & w.sender_teams)
     result = await s.execute(
         update(CaseExpert).where(CaseExpert.case_id == c.id, CaseExpert.team.in_(teams),

@@ -16,7 +16,7 @@ def test_shipped_routes_model_practice() -> None:
     assert [r.name for r in cfg.routes] == ["social", "mobile", "admissions", "bugs", "experts-frontend",
                                            "experts-backend", "experts-data"]
     bugs = cfg.route("bugs")
-    assert bugs is not None and bugs.categories == ("IDE", "Chat", "UI", "Account", "Other")
+    assert bugs is not None and bugs.categories == ("IDE", "Chat", "UI", "Account", "Lights", "Other")
     blocker, high, medium, low = bugs.priorities
     assert blocker.page and len(blocker.checklist) == 5 and not high.page
     assert (high.target, medium.target, low.target) == (86400, 7 * 86400, None)

@@ -32,7 +32,7 @@ async def test_routes_answer_the_contract_shape(server: LiveServer) -> None:
     bugs = all_routes["bugs"]
     assert bugs["priorities"] == ["blocker", "high", "medium", "low"], "highest first"
     assert bugs["checklist"] == BLOCKER_CHECKLIST
-    assert bugs["categories"] == ["IDE", "Chat", "UI", "Account", "Other"]
+    assert bugs["categories"] == ["IDE", "Chat", "UI", "Account", "Lights", "Other"]
     assert [p["checklist"] for p in bugs["priority_details"]][1:] == [[], [], []]
     assert all_routes["social"]["checklist"] == [] and all_routes["admissions"]["confirm_first"] is True
     assert all_routes["experts-frontend"]["team"] == "experts:frontend"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.escalation.helpers import case_of, claimed_case, say
+from typing import Any
+
+from tests.escalation.helpers import case_of, claimed_case, escalate_payload, routes, say
 from tests.support import LiveServer
 
 
@@ -94,3 +96,39 @@ async def test_a_held_case_waiting_for_an_expert_is_not_auto_closed(server: Live
     assert done == {"warned": [waiting["id"]], "closed": [waiting["id"]]}
     closed = await case_of(alice, waiting["id"])
     assert closed["status"] == "resolved" and closed["experts"][0]["status"] == "responded"
+
+
+async def test_only_a_chat_the_helper_or_requester_sees_answers_an_expert_request(server: LiveServer) -> None:
+    """Issue 15: an expert's whisper or note stays among staff, so the request stays `requested`; the
+    expert's first `chat` (what the requester and the helper both see) marks it responded."""
+    alice = await server.staff("alice_helper", ["helper"])
+    fiona = await server.staff("fiona_frontend", ["helper"], ["experts:frontend"])
+    rita, case = await claimed_case(server, alice, body="My media query never matches")
+    await alice.ok("case.involve_expert", {"case_id": case["id"], "team": "experts:frontend"})
+    await fiona.ok("room.join", {"room_id": case["room_id"]})
+    await say(fiona, case["room_id"], "Psst: check the viewport meta tag", kind="whisper")
+    await say(fiona, case["room_id"], "Probably the viewport", kind="note")
+    await alice.settle()
+    assert (await case_of(alice, case["id"]))["experts"][0]["status"] == "requested"
+    assert not alice.received("case.updated", lambda c: c["id"] == case["id"] and c["experts"]
+                              and c["experts"][0]["status"] == "responded")
+    answer = await say(fiona, case["room_id"], "Add <meta name=viewport> to the page head")
+    updated = await alice.wait_for("case.updated", lambda c: c["id"] == case["id"] and c["experts"]
+                                   and c["experts"][0]["status"] == "responded")
+    assert updated["experts"][0]["responded_at"] == answer["created_at"]
+    await rita.wait_for("message", lambda m: m["id"] == answer["id"])
+
+
+async def test_bug_categories_ship_lights_and_stay_editable(start_server: Any, database_url: str) -> None:
+    from tests.support import make_config
+
+    shipped = make_config(database_url).escalation.route("bugs")
+    assert shipped is not None and "Lights" in shipped.categories
+    edited = make_config(database_url, {"escalation": {"routes": {"bugs": {"categories": ["Lights", "Sound"]}}}})
+    server = await start_server(edited)
+    alice = await server.staff("alice_helper", ["helper"])
+    assert (await routes(alice))["bugs"]["categories"] == ["Lights", "Sound"]
+    _, case = await claimed_case(server, alice, body="The stage lights app crashes")
+    assert await alice.error("case.escalate", escalate_payload(case["id"], route="bugs", priority="low",
+                                                               category="IDE")) == "invalid"
+    await alice.ok("case.escalate", escalate_payload(case["id"], route="bugs", priority="low", category="Lights"))
