@@ -18,10 +18,9 @@ from tests.support import PASSWORD, Client
 
 
 async def login(url: str, username: str) -> str:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url + "/api/session", json={"username": username, "password": PASSWORD}) as r:
-            assert r.status == 200, await r.text()
-            return (await r.json())["token"]  # type: ignore[no-any-return]
+    async with aiohttp.ClientSession() as http, http.post(url + "/api/session", json={"username": username, "password": PASSWORD}) as r:
+        assert r.status == 200, await r.text()
+        return (await r.json())["token"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -129,8 +128,8 @@ def _redis_reachable() -> bool:
         return False
 
 
-@pytest.mark.redis
-async def test_two_processes_share_rooms_through_redis(tmp_path: Path, sqlite_url: str) -> None:
+def redis_test_config(tmp_path: Path) -> Path:
+    """The test config with Redis on a channel of this test's own (skips without a reachable Redis)."""
     redis_url = os.environ.get("LIVEHELP_TEST_REDIS_URL") or ("redis://127.0.0.1:6379/0" if _redis_reachable() else "")
     if not redis_url:
         pytest.skip("no Redis reachable (set LIVEHELP_TEST_REDIS_URL)")
@@ -138,6 +137,12 @@ async def test_two_processes_share_rooms_through_redis(tmp_path: Path, sqlite_ur
     channel = f"livehelp-test-{os.getpid()}-{tmp_path.name}"
     config.write_text(config.read_text().replace('redis_url: ""', f'redis_url: "{redis_url}"')
                       .replace("redis_channel: livehelp", f"redis_channel: {channel}"))
+    return config
+
+
+@pytest.mark.redis
+async def test_two_processes_share_rooms_through_redis(tmp_path: Path, sqlite_url: str) -> None:
+    config = redis_test_config(tmp_path)
     create_account(config, sqlite_url, "alice_helper", ["helper"])
     create_account(config, sqlite_url, "bob_helper", ["helper"])
     a = await ProcessServer(config, sqlite_url).start()
@@ -160,23 +165,16 @@ async def test_two_processes_share_rooms_through_redis(tmp_path: Path, sqlite_ur
 
 
 async def _guest(url: str, name: str) -> str:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url + "/api/guest", json={"display_name": name}) as r:
-            assert r.status == 200, await r.text()
-            return (await r.json())["token"]  # type: ignore[no-any-return]
+    async with aiohttp.ClientSession() as http, http.post(url + "/api/guest", json={"display_name": name}) as r:
+        assert r.status == 200, await r.text()
+        return (await r.json())["token"]  # type: ignore[no-any-return]
 
 
 @pytest.mark.redis
 async def test_a_claim_reaches_the_helpers_tab_on_another_process(tmp_path: Path, sqlite_url: str) -> None:
     """A claim on process A puts every socket of the helper in the case's rooms, also the second tab that
     sits on process B (the manager's enter_room, published through Redis)."""
-    redis_url = os.environ.get("LIVEHELP_TEST_REDIS_URL") or ("redis://127.0.0.1:6379/0" if _redis_reachable() else "")
-    if not redis_url:
-        pytest.skip("no Redis reachable (set LIVEHELP_TEST_REDIS_URL)")
-    config = write_test_config(tmp_path)
-    channel = f"livehelp-test-{os.getpid()}-{tmp_path.name}"
-    config.write_text(config.read_text().replace('redis_url: ""', f'redis_url: "{redis_url}"')
-                      .replace("redis_channel: livehelp", f"redis_channel: {channel}"))
+    config = redis_test_config(tmp_path)
     create_account(config, sqlite_url, "alice_helper", ["helper"])
     a = await ProcessServer(config, sqlite_url).start()
     b = await ProcessServer(config, sqlite_url).start()
