@@ -103,6 +103,8 @@ class Settings:
     # livehelp server processes sharing one PostgreSQL database and one Redis (1 = the usual single process)
     processes: int = 1
     redis_url: str | None = None
+    # --idle: connect the clients, measure memory and idle CPU, send nothing
+    idle_only: bool = False
 
 
 # -- small helpers ----------------------------------------------------------------
@@ -321,6 +323,10 @@ class Run:
                     body_size=s.body_size,
                 )
 
+            if s.idle_only:
+                out["rss_total_mb"] = round(rss_connected / 2**20, 1)
+                out["phases"] = {}
+                return out
             if s.warmup > 0:
                 self.phase(params("warmup", "paced", s.warmup))
             phases = {
@@ -567,7 +573,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="livehelp only: run the load on 1 process, then on N processes sharing --database-url "
                          "(PostgreSQL) and --redis-url, clients spread over them in turn; prints both and the ratio")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="with --processes: the Redis to share")
+    ap.add_argument("--idle", type=int, metavar="N", default=0,
+                    help="memory mode: connect N clients that send nothing, report the server's RSS in all and "
+                         "per client (e.g. --idle 10000); livehelp only")
     args = ap.parse_args(argv)
+    if args.idle:
+        args.clients, args.target = args.idle, "livehelp"
     if args.quick:
         args.clients, args.rate, args.duration, args.saturate_duration = 30, 30, 3, 3
         args.warmup, args.workers, args.drain = 0.5, 1, 5
@@ -603,7 +614,9 @@ def main(argv: list[str] | None = None) -> int:
         config=args.config,
         keep_tmp=args.keep_tmp,
         profile=args.profile,
+        idle_only=bool(args.idle),
     )
+    _raise_open_files(settings.clients)
     if args.processes > 1:
         return scaling(args, settings)
     names = TARGETS if args.target == "both" else (args.target,)
@@ -622,6 +635,11 @@ def main(argv: list[str] | None = None) -> int:
         f"clients={settings.clients} rate={settings.rate}/s paced={settings.duration}s "
         f"saturate={settings.saturate_duration}s window={settings.window} workers={settings.workers}"
     )
+    if settings.idle_only:
+        print_idle(results)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"settings": asdict(settings), "targets": results}, indent=2))
+        return 1 if any("error" in r for r in results.values()) else 0
     print_table(results)
     ratio = ratios(results)
     if ratio:
@@ -644,6 +662,27 @@ def main(argv: list[str] | None = None) -> int:
         }
         Path(args.json).write_text(json.dumps(doc, indent=2))
     return 1 if any("error" in r for r in results.values()) else 0
+
+
+def _raise_open_files(clients: int) -> None:
+    """Each client is a socket in the server and one in a load worker (both inherit this limit)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, max(soft, clients + 1024))
+    if want > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+
+def print_idle(results: dict[str, dict[str, Any]]) -> None:
+    for name, res in results.items():
+        if "error" in res:
+            print(f"{name}: FAILED: {res['error']}")
+            continue
+        print(f"{name}: {res['clients']} idle clients connected ({res['connect']['failed']} failed) in "
+              f"{res['connect']['seconds']:.0f} s; server RSS {res['rss_before_mb']} MB before, "
+              f"{res['rss_total_mb']} MB connected ({res['rss_per_client_kb']} kB per client); "
+              f"idle CPU {res['idle_cpu_pct']} %")
 
 
 def scaling(args: argparse.Namespace, settings: Settings) -> int:

@@ -37,3 +37,17 @@ def test_quick_bare_run_delivers_without_errors(tmp_path: Path) -> None:
         assert phase["error_count"] == 0, phase
         assert phase["lost"] == 0, phase
         assert phase["duplicates"] == 0 and phase["seq_gaps"] == 0, phase
+
+
+@pytest.mark.slow
+def test_idle_memory_mode_connects_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "idle.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--idle", "30", "--json", str(out)],
+        check=False, cwd=REPO, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(out.read_text())["targets"]["livehelp"]
+    assert result["clients"] == 30 and result["connect"]["failed"] == 0
+    assert result["rss_total_mb"] > 0 and result["rss_per_client_kb"] is not None
+    assert "idle clients connected" in done.stdout
