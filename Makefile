@@ -10,9 +10,10 @@ WEB_STAMP := web/node_modules/.installed-stamp
 
 setup: $(STAMP) $(WEB_STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	# The venv's seeded setuptools (65.5 on Python 3.11) has known vulnerabilities the audit reports.
+	$(BIN)/pip install --quiet --upgrade pip "setuptools>=78.1.1"
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 

@@ -17,6 +17,10 @@ echo "== lint (ruff) and types (mypy) on server/, roles/, retention/ =="
 $PY -m ruff check server roles retention
 $PY -m mypy
 
+echo "== dependency audit (pip-audit on .venv, npm audit on web/ runtime deps; scripts/audit.py) =="
+# Known vulnerabilities fail; an unreachable audit service warns (LIVEHELP_AUDIT_STRICT=1: fails).
+$PY scripts/audit.py
+
 echo "== tests on SQLite =="
 env -u LIVEHELP_TEST_DATABASE_URL $PY -m pytest -q "$@"
 
