@@ -118,6 +118,20 @@ def _warn_if_readable_by_others(path: Path) -> None:
         pass
 
 
+def replace_key_file(path: Path, key: bytes) -> None:
+    """Write key into path (mode 0600) in one step: written aside, fsynced, then renamed over the old file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(base64.b64encode(key).decode("ascii") + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _create_key_file(path: Path) -> bytes:
     """Create the key file with mode 0600. Written aside, then hard-linked into place: the file appears
     whole or not at all, and of two processes starting at once the second adopts the first one's key."""
@@ -278,6 +292,39 @@ class Keyring:
             .values(wrapped_key=None, destroyed_at=self.clock.now())
             .execution_options(synchronize_session=False))
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # --- rotation ------------------------------------------------------------------------------------
+
+    async def rotate(self, s: AsyncSession, new_key: bytes) -> int:
+        """Re-wrap every live data key, and the key check, under new_key in the caller's transaction:
+        it commits whole or not at all. Sealed messages and attachments are not touched (they are sealed
+        with the data keys, which do not change), so rotation costs one row per live case key. Destroyed
+        keys stay destroyed. Returns how many data keys were re-wrapped. Every server must be stopped: a
+        running one would go on wrapping new data keys under the old master key."""
+        if not self._opened:
+            await self._open_in(s)
+        assert self._master is not None and self._key_id is not None
+        if key_id(new_key) == self._key_id:
+            raise ConfigError("the new master key is the current one; make a new key with `livehelp keys generate`")
+        new = AESGCM(new_key)
+        rows = (await s.execute(select(CaseKey.room_id, CaseKey.version, CaseKey.wrapped_key)
+                                .where(CaseKey.wrapped_key.is_not(None)).with_for_update())).all()
+        for room_id, version, wrapped in rows:
+            raw = self._unwrap(room_id, version, wrapped) if wrapped is not None else None
+            if raw is None:
+                raise ConfigError(f"the data key of room {room_id} does not open with the current master key; "
+                                  f"nothing was changed")
+            nonce = secrets.token_bytes(NONCE_BYTES)
+            await s.execute(update(CaseKey).where(CaseKey.room_id == room_id, CaseKey.version == version)
+                            .values(wrapped_key=nonce + new.encrypt(nonce, raw, _aad("datakey", room_id, version)))
+                            .execution_options(synchronize_session=False))
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        await s.execute(update(RetentionMaster).where(RetentionMaster.id == 1).values(
+            key_id=key_id(new_key), key_check=nonce + new.encrypt(nonce, _CHECK_TEXT, b"livehelp:key-check"),
+            created_at=self.clock.now()).execution_options(synchronize_session=False))
+        s.info.pop(_SESSION_CACHE, None)
+        self._master, self._key_id = new, key_id(new_key)
+        return len(rows)
 
     # --- sealing -------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
   livehelp retention erase --requester ID_OR_USERNAME      right to erasure, now
   livehelp keys generate                                    print a new master key (base64)
   livehelp keys check                                       does the configured key open this database?
+  livehelp keys rotate --new-key-file PATH                  re-wrap every data key under a new master key
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from retention.erasure import case_line, erase_requester
 from retention.job import keyring_of, run_once
-from retention.keys import generate_key
+from retention.keys import decode_key, generate_key, key_id, replace_key_file
 from retention.purge import CLI
 from server.clock import parse_iso
 from server.commands.base import add_common, command_deps, config_from_args
@@ -47,6 +49,15 @@ def register(sub: Any, parsers: dict[str, Any]) -> None:
     check = keys_sub.add_parser("check", help="check that the configured master key opens this database")
     add_common(check)
     check.set_defaults(func=cmd_keys_check)
+    rotate = keys_sub.add_parser(
+        "rotate", help="re-wrap every data key under a new master key (stop every server first)",
+        description="Re-wraps every live data key and the key check under the key in --new-key-file, in one "
+                    "transaction. Stop every server process first. With the auto-created key file beside an "
+                    "SQLite database, that file is replaced by the new key; otherwise configure the new key "
+                    "($LIVEHELP_MASTER_KEY or retention.master_key_file) before the next start.")
+    rotate.add_argument("--new-key-file", required=True, help="file holding the new key (from `livehelp keys generate`)")
+    add_common(rotate)
+    rotate.set_defaults(func=cmd_keys_rotate)
     parsers["keys"] = keys_sub
 
 
@@ -112,6 +123,37 @@ def cmd_keys_check(args: argparse.Namespace) -> int:
             keyring = keyring_of(deps)
             await keyring.open(deps.db)
             return {"ok": True, "key_id": keyring.key_id, "source": keyring.plan.source}
+
+    _print(asyncio.run(run()))
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    path = Path(args.new_key_file)
+    if not path.is_file():
+        raise Invalid(f"--new-key-file: {path} does not exist (make one with `livehelp keys generate > FILE`)")
+    new_key = decode_key(path.read_text(encoding="ascii", errors="replace"), str(path))
+
+    async def run() -> dict[str, Any]:
+        async with command_deps(config) as deps:
+            keyring = keyring_of(deps)
+            keyring.clock = deps.clock
+            await keyring.open(deps.db)
+            old_id = keyring.key_id
+            async with deps.db.transaction() as s:
+                count = await keyring.rotate(s, new_key)
+            line: dict[str, Any] = {"ok": True, "old_key_id": old_id, "new_key_id": key_id(new_key),
+                                    "rewrapped_data_keys": count}
+            plan = keyring.plan
+            if plan.source == "auto-file" and plan.path is not None:
+                replace_key_file(plan.path, new_key)
+                line["key_file"] = str(plan.path)
+                line["next"] = "the key file now holds the new key: back it up now"
+            else:
+                line["next"] = ("configure the new key ($LIVEHELP_MASTER_KEY or retention.master_key_file) on "
+                                "every host before starting the servers")
+            return line
 
     _print(asyncio.run(run()))
     return 0
