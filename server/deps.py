@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 AfterMessageHook = Callable[["Deps", "Written"], Awaitable[list["Effect"]]]
 # Called when an account's last socket disconnects (monitor hand-over, abandon ...).
 DisconnectHook = Callable[["Deps", int], Awaitable[list["Effect"]]]
+# Called when a socket of an account connected, after its presence is recorded (a monitor back within
+# the grace keeps supervising).
+ConnectHook = Callable[["Deps", int], Awaitable[None]]
 # Called inside the transaction of a case state change made by actions/cases.py (resolve, hold ...) with
 # (session, deps, case, action, actor_id, now): e.g. a resolved escalation records who closed it and when.
 CaseTransitionHook = Callable[["AsyncSession", "Deps", "Case", str, "int | None", "dt.datetime"],
@@ -120,6 +123,7 @@ class Deps:
     outbound: OutboundClient = field(default_factory=NoOutbound)
     after_message: list[AfterMessageHook] = field(default_factory=list)
     on_last_disconnect: list[DisconnectHook] = field(default_factory=list)
+    on_connect: list[ConnectHook] = field(default_factory=list)
     on_case_transition: list[CaseTransitionHook] = field(default_factory=list)
     on_duty_change: list[DutyHook] = field(default_factory=list)
     case_purgers: list[CasePurger] = field(default_factory=list)

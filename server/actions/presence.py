@@ -44,6 +44,8 @@ async def connect(deps: Deps, sid: str, token: object) -> Connected:
     async with deps.db.read() as s:
         rooms = await socket_rooms_of(s, session.account_id, now)
     deps.connections.add(sid, session.account_id, session.token_id)
+    for hook in deps.on_connect:
+        await hook(deps, session.account_id)
     return Connected(session, rooms)
 
 

@@ -3,10 +3,15 @@ happens when a supervising monitor goes away.
 
 Invariant: a case has a trainee (trainee_id) only while a monitor who is on duty and connected supervises
 it (monitor_id). A trainee's claim picks one (the case's own monitor if it has one, else the least
-loaded). When that monitor's last socket disconnects or they go off duty, another available monitor takes
-over at once; with none, the trainee falls back to shadowing and the case goes back to the queue with its
-history. run_once() catches what no event announces (a shift that ended, a process that died with its
-sockets) and runs every roles.supervision_check_interval.
+loaded). When that monitor goes off duty, another available monitor takes over at once; with none, the
+trainee falls back to shadowing and the case goes back to the queue with its history.
+
+A dropped socket is not a departure: a monitor who reloads the page gets `roles.monitor_grace` (stored on
+the case as monitor_away_since, so a restart neither forgets nor restarts it). Meanwhile the trainee
+keeps the case and may speak; a monitor back in time clears the mark and nobody hears of it. Only after
+the grace is the case handed over or re-queued, and only then is the requester told "back in the queue".
+run_once() catches what no event announces (a grace that ran out, a shift that ended, a process that
+died with its sockets) and runs every roles.supervision_check_interval and when a grace ends.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -188,7 +194,7 @@ async def supervise_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[
         effects: list[Effect] = []
         if previous != actor_id:
             if not await _update(s, case, [Case.status.in_(OPEN), _is(Case.monitor_id, previous)],
-                                 {"monitor_id": actor_id}):
+                                 {"monitor_id": actor_id, "monitor_away_since": None}):
                 raise Conflict("the case changed meanwhile; reload it")
             who = await names(s, actor_id, case.trainee_id)
             effects.append(await note(s, case, f"{who[actor_id]} is supervising this case.", now, "supervise",
@@ -218,7 +224,8 @@ async def take_over_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[
         old_helper, old_trainee, old_monitor = case.helper_id, case.trainee_id, case.monitor_id
         if not await _update(s, case, [Case.status.in_(("active", "on_hold")), _is(Case.helper_id, old_helper),
                                        _is(Case.trainee_id, old_trainee)],
-                             {"helper_id": actor_id, "trainee_id": None, "monitor_id": actor_id}):
+                             {"helper_id": actor_id, "trainee_id": None, "monitor_id": actor_id,
+                              "monitor_away_since": None}):
             raise Conflict("the case changed meanwhile; reload it")
         await set_membership(s, deps, case.room_id, actor_id, "staff")
         await participation.record(s, case.id, actor_id, "helper", now)
@@ -255,7 +262,8 @@ async def hand_back_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[
         enforce(policy.can_hand_back_case(actor, await facts_of(s, case), trainee_id))
         assert trainee_id is not None
         if not await _update(s, case, [Case.status.in_(("active", "on_hold")), Case.helper_id == actor_id],
-                             {"helper_id": None, "trainee_id": trainee_id, "monitor_id": actor_id}):
+                             {"helper_id": None, "trainee_id": trainee_id, "monitor_id": actor_id,
+                              "monitor_away_since": None}):
             raise Conflict("the case changed meanwhile; reload it")
         await set_membership(s, deps, case.room_id, trainee_id, "staff")
         await set_membership(s, deps, case.room_id, actor_id, "monitor")
@@ -296,7 +304,7 @@ async def release_monitor(deps: Deps, monitor_id: int, why: str) -> list[Effect]
             trainee_id = case.trainee_id
             if trainee_id is None:
                 if await _update(s, case, [Case.monitor_id == monitor_id, Case.trainee_id.is_(None)],
-                                 {"monitor_id": None}):
+                                 {"monitor_id": None, "monitor_away_since": None}):
                     if case.helper_id != monitor_id:
                         effects.append(await note(s, case, f"{gone} stopped supervising this case ({why}).",
                                                   now, "supervision_ended", monitor_id=monitor_id))
@@ -305,7 +313,7 @@ async def release_monitor(deps: Deps, monitor_id: int, why: str) -> list[Effect]
             successor = await pick_monitor(s, deps, now, exclude=monitor_id)
             if successor is not None:
                 if not await _update(s, case, [Case.monitor_id == monitor_id, Case.trainee_id == trainee_id],
-                                     {"monitor_id": successor}):
+                                     {"monitor_id": successor, "monitor_away_since": None}):
                     continue
                 effects.append(await note(s, case, f"{gone} is no longer available ({why}).", now,
                                           "supervision_ended", monitor_id=monitor_id))
@@ -318,10 +326,10 @@ async def release_monitor(deps: Deps, monitor_id: int, why: str) -> list[Effect]
                     s, case, [Case.monitor_id == monitor_id, Case.trainee_id == trainee_id,
                               Case.status.in_(lifecycle.sources("requeue"))],
                     {"status": lifecycle.target("requeue"), "trainee_id": None, "monitor_id": None,
-                     "claimed_at": None, "on_hold_since": None})
+                     "claimed_at": None, "on_hold_since": None, "monitor_away_since": None})
             else:  # escalated: it stays with its team; only the trainee steps back
                 ok = await _update(s, case, [Case.monitor_id == monitor_id, Case.trainee_id == trainee_id],
-                                   {"trainee_id": None, "monitor_id": None})
+                                   {"trainee_id": None, "monitor_id": None, "monitor_away_since": None})
             if not ok:
                 continue
             await set_membership(s, deps, case.room_id, trainee_id, "shadow")
@@ -358,10 +366,39 @@ async def _supervises_anything(deps: Deps, account_id: int) -> bool:
 
 
 async def on_last_disconnect(deps: Deps, account_id: int) -> list[Effect]:
-    """deps.on_last_disconnect: the account's last socket is gone."""
+    """deps.on_last_disconnect: the account's last socket is gone. A supervising monitor's cases are
+    marked away (the grace starts); the hand-over or re-queue waits for run_once after the grace."""
     if not await _supervises_anything(deps, account_id):
         return []
-    return await release_monitor(deps, account_id, "disconnected")
+    grace = deps.config.roles.monitor_grace
+    if grace <= 0:
+        return await release_monitor(deps, account_id, "disconnected")
+    await mark_away(deps, [account_id], deps.clock.now())
+    deps.scheduler.call_later(grace, lambda: run_once(deps, deps.clock.now()), name="monitor-grace")
+    return []
+
+
+async def mark_away(deps: Deps, monitor_ids: Iterable[int], now: dt.datetime) -> None:
+    """Start the grace of these monitors' open cases (a mark already there keeps its time)."""
+    ids = sorted(set(monitor_ids))
+    if not ids:
+        return
+    async with deps.db.transaction() as s:
+        await s.execute(update(Case).where(Case.monitor_id.in_(ids), Case.status.in_(OPEN),
+                                           Case.monitor_away_since.is_(None))
+                        .values(monitor_away_since=now).execution_options(synchronize_session=False))
+
+
+async def on_connect(deps: Deps, account_id: int) -> None:
+    """deps.on_connect: a monitor back within the grace keeps supervising; nobody is told anything."""
+    away = [Case.monitor_id == account_id, Case.monitor_away_since.is_not(None)]
+    async with deps.db.read() as s:  # every connect passes here: read first, write only for a monitor away
+        if (await s.execute(select(Case.id).where(*away).limit(1))).first() is None:
+            return
+    async with deps.db.transaction() as s:
+        await s.execute(update(Case).where(*away).values(monitor_away_since=None)
+                        .execution_options(synchronize_session=False))
+    log.info("monitor back within the grace", extra={"monitor_id": account_id})
 
 
 async def on_duty_changed(deps: Deps, account_id: int, on_duty: bool) -> list[Effect]:
@@ -373,16 +410,34 @@ async def on_duty_changed(deps: Deps, account_id: int, on_duty: bool) -> list[Ef
 
 async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
     """The periodic check: release every monitor who supervises an open case but may not supervise now
-    (off duty by the clock, disconnected without a disconnect event, role revoked). Sends its effects."""
+    (off duty by the clock, role revoked: at once; disconnected, with or without a disconnect event: once
+    roles.monitor_grace has passed since they were first seen gone). Sends its effects."""
+    grace = deps.config.roles.monitor_grace
     async with deps.db.read() as s:
-        rows = (await s.execute(select(Case.monitor_id).where(
-            Case.monitor_id.is_not(None), Case.status.in_(OPEN)).distinct())).all()
-        monitor_ids = {m for (m,) in rows if m is not None}
-        actors = await load_actors(s, monitor_ids, now)
-    gone = sorted(m for m in monitor_ids if m not in actors or not policy.can_supervise(actors[m]))
+        rows = (await s.execute(select(Case.monitor_id, func.min(Case.monitor_away_since)).where(
+            Case.monitor_id.is_not(None), Case.status.in_(OPEN)).group_by(Case.monitor_id))).all()
+        away_since = {m: since for m, since in rows if m is not None}
+        actors = await load_actors(s, away_since, now)
+    gone: list[int] = []
+    why: dict[int, str] = {}
+    unmarked: list[int] = []
+    for m in sorted(away_since):
+        actor = actors.get(m)
+        if actor is not None and policy.can_supervise(actor):
+            continue
+        if actor is None or grace <= 0 or not policy.can_supervise(replace(actor, connected=True)):
+            gone.append(m)  # no longer a monitor on duty: no grace
+        else:
+            since = away_since[m]
+            if since is None:
+                unmarked.append(m)  # gone without a disconnect event here (a restart, another process died)
+            elif (now - since).total_seconds() >= grace:
+                gone.append(m)
+                why[m] = f"disconnected for longer than the {int(grace)} s grace"
+    await mark_away(deps, unmarked, now)
     effects: list[Effect] = []
     for m in gone:
-        effects.extend(await release_monitor(deps, m, "no longer on duty or connected"))
+        effects.extend(await release_monitor(deps, m, why.get(m, "no longer on duty or connected")))
     if effects:
         await deps.notifier.send(effects)
     return {"released": gone}

@@ -38,6 +38,9 @@ class RolesConfig:
     # How often supervised cases are checked for a monitor who is gone (shift ended, crashed
     # process); disconnects and duty.set off are handled at once. 0 turns the periodic check off.
     supervision_check_interval: float = 30.0
+    # A supervising monitor whose last socket drops (a page reload) keeps the case this long before it is
+    # handed over or re-queued; the trainee keeps working meanwhile. 0 = at once.
+    monitor_grace: float = 60.0
     promotion: PromotionConfig = field(default_factory=PromotionConfig)
 
     @classmethod
@@ -51,6 +54,7 @@ class RolesConfig:
             teams=teams,
             announce_shadow=r.bool("announce_shadow", d.announce_shadow),
             supervision_check_interval=r.duration("supervision_check_interval", d.supervision_check_interval),
+            monitor_grace=r.duration("monitor_grace", d.monitor_grace),
             promotion=PromotionConfig.parse(r.section("promotion")),
         )
         r.done()

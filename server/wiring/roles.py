@@ -1,5 +1,5 @@
-"""Wiring of the roles feature area: hand supervision over when a monitor's last socket goes or they
-go off duty, and a periodic check for monitors who left without an event (supervision.run_once, called
+"""Wiring of the roles feature area: hand supervision over when a monitor goes off duty or their last
+socket stays gone past roles.monitor_grace, and a periodic check for monitors who left without an event (supervision.run_once, called
 every roles.supervision_check_interval by the scheduler; 0 = never)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ log = logging.getLogger("livehelp.roles")
 
 def wire(app: web.Application, deps: Deps) -> None:
     deps.on_last_disconnect.append(supervision.on_last_disconnect)
+    deps.on_connect.append(supervision.on_connect)  # a monitor back within roles.monitor_grace
     deps.on_duty_change.append(supervision.on_duty_changed)
     interval = deps.config.roles.supervision_check_interval
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from sqlalchemy import select
+
+from server.storage.models import Case, Presence
 from tests.support import Client, LiveServer
 
 # The periodic supervision check runs only when a test moves the FakeClock through the scheduler.
@@ -30,3 +34,32 @@ async def send(c: Client, room_id: int, body: str, kind: str = "chat", sensitive
 
 def me(c: Client) -> int:
     return int(c.account["id"])  # type: ignore[attr-defined]
+
+
+async def monitor_away(server: LiveServer, case_id: int, timeout: float = 5) -> None:
+    """Wait until the server handled the supervising monitor's disconnect (the grace has started)."""
+    assert server.deps is not None
+    for _ in range(int(timeout / 0.02)):
+        async with server.deps.db.read() as s:
+            if (await s.execute(select(Case.monitor_away_since).where(Case.id == case_id))).scalar() is not None:
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"case {case_id}: the monitor's grace never started")
+
+
+async def past_the_grace(server: LiveServer, case_id: int) -> None:
+    """The monitor's socket dropped: let roles.monitor_grace pass on the FakeClock (the hand-over runs)."""
+    assert server.deps is not None
+    await monitor_away(server, case_id)
+    await server.deps.scheduler.advance(server.deps.config.roles.monitor_grace)
+
+
+async def disconnected(server: LiveServer, account_id: int, timeout: float = 5) -> None:
+    """Wait until the server has forgotten every socket of the account (its disconnect is handled)."""
+    assert server.deps is not None
+    for _ in range(int(timeout / 0.02)):
+        async with server.deps.db.read() as s:
+            if (await s.execute(select(Presence.sid).where(Presence.account_id == account_id))).first() is None:
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"account {account_id} still looks connected")

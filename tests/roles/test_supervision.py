@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from server.actions import supervision
 from server.storage.models import Account
-from tests.roles.helpers import ROLES_OVERRIDES, me, open_case, send
+from tests.roles.helpers import ROLES_OVERRIDES, disconnected, me, open_case, past_the_grace, send
 from tests.support import LiveServer
 
 
@@ -35,6 +35,7 @@ async def test_trainee_claim_refused_without_an_available_monitor(server: LiveSe
     # a monitor on duty but not connected does not count either
     await carol.ok("duty.set", {"on_duty": True})
     await carol.close()
+    await disconnected(server, me(carol))
     assert await bob.error("case.claim", {"case_id": case["id"]}) == "forbidden"
 
 
@@ -83,6 +84,7 @@ async def test_monitor_disconnect_hands_over_to_another_monitor(server: LiveServ
     await bob.ok("case.claim", {"case_id": case["id"]})  # carol is the only monitor: she supervises
     mona = await server.staff("mona_monitor", ["monitor"], on_duty=True)
     await carol.close()
+    await past_the_grace(server, case["id"])
     alert = await mona.wait_for("alert", lambda a: a["kind"] == "supervision" and a["case_id"] == case["id"])
     assert alert["why"] == "handover"
     await bob.wait_for("message", lambda m: m["kind"] == "note" and "Mona now supervises Bob" in m["body"])
@@ -104,6 +106,7 @@ async def test_monitor_disconnect_with_nobody_left_requeues_the_case(server: Liv
     await bob.ok("case.claim", {"case_id": case["id"]})
     await send(bob, room_id, "let me check that")
     await carol.close()
+    await past_the_grace(server, case["id"])
 
     requeue = await alice.wait_for("queue.alert", lambda a: a["case"]["id"] == case["id"] and a["reason"] == "requeued")
     assert requeue["case"]["status"] == "queued" and requeue["case"]["trainee"] is None
