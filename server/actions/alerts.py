@@ -40,6 +40,7 @@ SEVERITY = {
     "personal_escalation": "critical", "blocker": "critical", "sla_breach": "high", "escalation": "high",
     "expert_mention": "normal", "transfer": "normal", "supervision": "normal", "supervision_lost": "high",
     "supervision_ended": "normal", "takeover": "normal", "handback": "normal", "waiting_cases": "normal",
+    "unclaimed": "normal",
     "vouch": "low", "promotion_eligible": "low", "promoted": "low",
 }
 # Kinds whose stored alerts and chain steps are written on the case note (who was alerted, who acknowledged).

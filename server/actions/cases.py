@@ -105,7 +105,7 @@ async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_
         s.add(room)
         await s.flush()
         case = Case(room_id=room.id, status=lifecycle.QUEUED, topic=topic, queue=queue, requester_id=actor_id,
-                    created_at=now, last_activity_at=now, sla_alerts=[])
+                    created_at=now, last_activity_at=now, sla_alerts=[], queued_at=now, reroute_step=0)
         s.add(case)
         await s.flush()
         await set_member_role(s, room.id, actor_id, "requester", deps)

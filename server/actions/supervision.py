@@ -326,7 +326,8 @@ async def release_monitor(deps: Deps, monitor_id: int, why: str) -> list[Effect]
                     s, case, [Case.monitor_id == monitor_id, Case.trainee_id == trainee_id,
                               Case.status.in_(lifecycle.sources("requeue"))],
                     {"status": lifecycle.target("requeue"), "trainee_id": None, "monitor_id": None,
-                     "claimed_at": None, "on_hold_since": None, "monitor_away_since": None})
+                     "claimed_at": None, "on_hold_since": None, "monitor_away_since": None,
+                     "queued_at": now, "reroute_step": 0})
             else:  # escalated: it stays with its team; only the trainee steps back
                 ok = await _update(s, case, [Case.monitor_id == monitor_id, Case.trainee_id == trainee_id],
                                    {"trainee_id": None, "monitor_id": None, "monitor_away_since": None})

@@ -129,7 +129,7 @@ async def _to_queue(s: AsyncSession, deps: Deps, case: Case, actor_id: int, by: 
     await _step_off(s, case, keep=None)
     await transition(s, case, "requeue", {"queue": queue, "helper_id": None, "trainee_id": None,
                                            "monitor_id": None, "on_hold_since": None, "claimed_at": None,
-                                           "last_activity_at": now})
+                                           "last_activity_at": now, "queued_at": now, "reroute_step": 0})
     return [
         await post_note(s, case.room_id, actor_id, f"Transferred to the {queue} queue: {note}", now,
                         {"event": "transfer", "queue": queue}),

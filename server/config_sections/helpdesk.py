@@ -19,6 +19,19 @@ class QueueConfig:
     name: str
     # Teams whose members serve this queue; empty = every helper and trainee.
     teams: tuple[str, ...] = ()
+    # Re-routing (actions/reroute.py): a case unclaimed this long is alerted again to everyone on duty
+    # for this queue, after twice as long to the fallback queues' staff, then to the on-duty monitors
+    # (one more `reroute_after` each). 0 = never.
+    reroute_after: float = 300.0
+    # Queues whose on-duty staff are alerted at the second step (widening); none = that step is skipped.
+    fallback: tuple[str, ...] = ()
+
+    @property
+    def reroute_steps(self) -> tuple[str, ...]:
+        """The re-route steps in order: "queue", "fallback" (only with fallback queues), "monitors"."""
+        if self.reroute_after <= 0:
+            return ()
+        return ("queue", "fallback", "monitors") if self.fallback else ("queue", "monitors")
 
 
 @dataclass(frozen=True)
@@ -118,9 +131,16 @@ class HelpdeskConfig:
         raw_queues = r.mapping("queues") if r.has("queues") else {"general": {}}
         for name, spec in raw_queues.items():
             qr = Reader(spec, r.key(f"queues.{name}"))
-            queues.append(QueueConfig(name=str(name), teams=qr.str_list("teams")))
+            queues.append(QueueConfig(name=str(name), teams=qr.str_list("teams"),
+                                      reroute_after=qr.duration("reroute_after", QueueConfig.reroute_after),
+                                      fallback=qr.str_list("fallback")))
             qr.done()
         names = {q.name for q in queues}
+        for q in queues:
+            bad = [f for f in q.fallback if f not in names or f == q.name]
+            if bad:
+                raise ConfigError(f"config key '{r.key(f'queues.{q.name}.fallback')}': {bad[0]!r} is not another "
+                                  "queue in helpdesk.queues")
         if default_queue not in names:
             raise ConfigError(f"config key '{r.key('default_queue')}': queue {default_queue!r} is not in helpdesk.queues")
         topics_raw = r.mapping("topics") if r.has("topics") else {"general": default_queue}

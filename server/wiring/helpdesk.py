@@ -1,6 +1,7 @@
 """Wiring of the helpdesk feature area: chat-activity batch hook, abandon-on-disconnect hook, the
 canned-response seed, the duty hook that refreshes waiting requesters' expected wait, and one periodic
-job (SLA breaches, on-hold auto-close, abandon after the grace, queue outlooks as shifts begin and end).
+job (SLA breaches, on-hold auto-close, abandon after the grace, re-routing unclaimed requests, queue
+outlooks as shifts begin and end).
 
 The job's body is `run_jobs(deps, now)`; the scheduler calls it every `helpdesk.jobs_interval`
 (0 = never). Tests move time with `await deps.scheduler.advance(seconds)`.
@@ -15,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.actions import abandon, activity, autoclose, canned, queue, sla
+from server.actions import abandon, activity, autoclose, canned, queue, reroute, sla
 from server.deps import Deps
 from server.wiring.jobs import looping_job
 
@@ -26,7 +27,7 @@ async def run_jobs(deps: Deps, now: dt.datetime) -> dict[str, Any]:
     """One pass of every helpdesk job; one failing job does not stop the others."""
     out: dict[str, Any] = {}
     for name, job in (("sla", sla.run_once), ("auto_close", autoclose.run_once), ("abandon", abandon.run_once),
-                      ("outlook", queue.refresh_outlooks)):
+                      ("reroute", reroute.run_once), ("outlook", queue.refresh_outlooks)):
         try:
             out[name] = await job(deps, now)
         except Exception:

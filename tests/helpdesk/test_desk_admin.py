@@ -127,7 +127,7 @@ async def test_waiting_requesters_learn_live_when_someone_comes_on_duty(server: 
     start = server.clock.now() + 2 * H
     await shift(server, dave.token, "bob_helper", start, start + H)
     assert await run_jobs(server.deps, server.clock.now()) == {  # type: ignore[arg-type]
-        "sla": [], "auto_close": {"warned": [], "closed": []}, "abandon": [], "outlook": ["general"]}
+        "sla": [], "auto_close": {"warned": [], "closed": []}, "abandon": [], "reroute": [], "outlook": ["general"]}
     await rita.wait_for("queue.position", lambda p: len(waits(rita)) == 4)
     server.clock.advance(hours=2)
     assert (await run_jobs(server.deps, server.clock.now()))["outlook"] == ["general"]  # type: ignore[arg-type]

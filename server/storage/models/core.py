@@ -155,6 +155,10 @@ class Case(Base):
     # roles (migration 0008): when the supervising monitor's last socket left; the case is handed over
     # or re-queued only once roles.monitor_grace has passed since (cleared when they reconnect).
     monitor_away_since: Mapped[dt.datetime | None]
+    # helpdesk (migration 0009): when the case last entered the queue (request or re-queue) and the
+    # re-route step reached since then (actions/reroute.py), so a restart neither loses nor repeats one.
+    queued_at: Mapped[dt.datetime | None]
+    reroute_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Presence(Base):

@@ -113,4 +113,5 @@ export const ALERT_TEXT = {
   promotion_eligible: ['Eligible for promotion', 'A trainee has enough vouches to be promoted.', 'info'],
   promoted: ['Promoted', 'You are a helper now.', 'info'],
   waiting_cases: ['Cases waiting', 'Requests are waiting for someone on duty.', 'warning'],
+  unclaimed: ['Request still unclaimed', 'A request has waited a while with nobody claiming it.', 'warning'],
 };

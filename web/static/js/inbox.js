@@ -9,7 +9,7 @@ import { EV } from './socket.js';
 import { ALERT_TEXT } from './alerts.js';
 
 const KINDS = ['personal_escalation', 'sla_breach', 'blocker', 'escalation', 'expert_mention', 'transfer',
-  'supervision_lost', 'waiting_cases', 'promotion_eligible'];
+  'supervision_lost', 'waiting_cases', 'unclaimed', 'promotion_eligible'];
 
 export class Inbox {
   constructor(ctx, host) {
