@@ -93,7 +93,8 @@ async def escalation_views(s: AsyncSession, rows: list[Escalation]) -> list[dict
         "target_at": iso(e.target_at), "responded_at": iso(e.responded_at), "responded_by": p(e.responded_by),
         "target_met": e.target_met, "outcome": outcome(e), "breach_alerted_at": iso(e.breach_alerted_at),
         "paged_at": iso(e.paged_at), "answered_at": iso(e.answered_at), "resolved_at": iso(e.resolved_at),
-        "resolved_by": p(e.resolved_by),
+        "resolved_by": p(e.resolved_by), "resolution_target_at": iso(e.resolution_target_at),
+        "resolution_met": e.resolution_met, "resolution_alerted_at": iso(e.resolution_alerted_at),
     } for e in rows]
 
 
@@ -158,6 +159,7 @@ def route_dict(route: Route, room_id: int | None) -> dict[str, Any]:
         "room_id": room_id,
         "priorities": [p.name for p in route.priorities],
         "priority_details": [{"name": p.name, "target_seconds": p.target, "pages_on_call": p.page,
+                              "resolution_target_seconds": p.resolution_target,
                               "checklist": list(route.checklist_for(p))} for p in route.priorities],
         "checklist": list(route.all_checklist_items()),
         "categories": list(route.categories),
@@ -282,6 +284,8 @@ async def do_escalate(s: AsyncSession, deps: Deps, case: Case, esc: Escalation, 
     esc.status = OPEN
     esc.escalated_at = now
     esc.target_at = now + dt.timedelta(seconds=prio.target) if prio.target is not None else None
+    esc.resolution_target_at = (now + dt.timedelta(seconds=prio.resolution_target)
+                                if prio.resolution_target is not None else None)
     holding = await append_system_message(s, case.room_id, route.holding_reply, now,
                                           {"event": "escalated", "route": route.name})
     effects: list[Effect] = [system_emit(holding)]
@@ -295,10 +299,13 @@ async def do_escalate(s: AsyncSession, deps: Deps, case: Case, esc: Escalation, 
         "team": route.team, "team_room_id": team_room_id, "priority": prio.name, "category": esc.category,
         "note": esc.note, "by": by, "topic": case.topic,
         "requester": requester.display_name if requester is not None else None,
-        "target_at": iso(esc.target_at), "case_link": cfg.link(case.id),
+        "target_at": iso(esc.target_at), "resolution_target_at": iso(esc.resolution_target_at),
+        "case_link": cfg.link(case.id),
     }
     who = by["display_name"] if by else "someone"
     target = f"respond by {iso(esc.target_at)}" if esc.target_at else "no response target"
+    if esc.resolution_target_at is not None:
+        target += f", resolve by {iso(esc.resolution_target_at)}"
     card_text = (f"Case #{case.id} escalated to {route.name} by {who}: priority {prio.name}"
                  f"{', ' + esc.category if esc.category else ''} ({target}). Note: {esc.note}")
     card = await append_system_message(s, team_room_id, card_text, now, {"event": "escalation", **info})
@@ -394,7 +401,9 @@ async def mark_responses(session: AsyncSession, written: list[Written], now: dt.
         sender_id = w.message.sender_id
         if sender_id is None or sender_id == c.requester_id:
             continue
-        if c.status == lifecycle.ESCALATED and c.escalation_team in w.sender_teams:
+        # Only what the requester can see answers them: a whisper or note (an expert's included) is staff
+        # talk, never the escalation's first response.
+        if c.status == lifecycle.ESCALATED and c.escalation_team in w.sender_teams and w.message.kind == "chat":
             await session.execute(
                 update(Escalation).where(Escalation.case_id == c.id, Escalation.status == OPEN,
                                          Escalation.responded_at.is_(None))
@@ -404,6 +413,13 @@ async def mark_responses(session: AsyncSession, written: list[Written], now: dt.
         if c.expert_teams & w.sender_teams:
 
             await experts.mark_responded(session, c, w, now)
+
+
+def _resolved_by(now: dt.datetime) -> Any:
+    """SQL: keep a decided resolution_met, NULL with no resolution target, else whether `now` is in time."""
+    return sql_case((Escalation.resolution_met.is_not(None), Escalation.resolution_met),
+                    (Escalation.resolution_target_at.is_(None), null()),
+                    (Escalation.resolution_target_at >= now, true()), else_=false())
 
 
 def _met_by(now: dt.datetime) -> Any:
@@ -433,6 +449,7 @@ async def on_case_transition(s: AsyncSession, deps: Deps, case: Case, action: st
         responded_by=sql_case((Escalation.responded_at.is_(None), actor_id), else_=Escalation.responded_by),
         target_met=_met_by(now),
         responded_at=sql_case((Escalation.responded_at.is_(None), now), else_=Escalation.responded_at),
+        resolution_met=_resolved_by(now),
     ).execution_options(synchronize_session=False))
     await s.refresh(esc)
     route = deps.config.escalation.route(esc.route)
@@ -488,16 +505,59 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
                                                   {"event": "sla_breach", "case_id": case.id, "escalation_id": esc.id})
                 effects += [*joins, system_emit(msg)]
             done["breached"].append(esc.id)
+        effects += await _resolution_breaches(s, deps, now, done)
         effects = await alerts.store(s, deps, effects, now)
         lapsed = (await s.execute(
             update(Escalation).where(Escalation.status == PENDING, Escalation.case_id.in_(
                 select(Case.id).where(Case.status.in_(list(lifecycle.CLOSED)))))
             .values(status=CANCELLED).returning(Escalation.id).execution_options(synchronize_session=False))).all()
         done["lapsed"] = [r[0] for r in lapsed]
-    if done["breached"]:
-        log.info("escalation targets missed", extra={"count": len(done["breached"])})
+    if done["breached"] or done["resolution_breached"]:
+        log.info("escalation targets missed", extra={"count": len(done["breached"]),
+                                                     "resolution": len(done["resolution_breached"])})
     await send(deps, effects)
     return done
+
+
+async def _resolution_breaches(s: AsyncSession, deps: Deps, now: dt.datetime, done: dict[str, list[int]]
+                               ) -> list[Effect]:
+    """One `sla_breach` {"sla": "escalation_resolution"} per open escalation whose resolution target passed,
+    to the same people as a missed response (stored by the caller, so the sla_breach chain runs)."""
+    cfg = deps.config.escalation
+    effects: list[Effect] = []
+    done["resolution_breached"] = []
+    due = list((await s.execute(
+        select(Escalation, Case).join(Case, Case.id == Escalation.case_id)
+        .where(Escalation.status == OPEN, Escalation.resolution_target_at.is_not(None),
+               Escalation.resolution_target_at <= now, Escalation.resolution_alerted_at.is_(None))
+        .order_by(Escalation.resolution_target_at))).all())
+    for esc, case in due:
+        claimed = await s.execute(update(Escalation).where(
+            Escalation.id == esc.id, Escalation.status == OPEN, Escalation.resolution_alerted_at.is_(None))
+            .values(resolution_alerted_at=now, resolution_met=False).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        route = cfg.route(esc.route)
+        assert esc.resolution_target_at is not None and esc.escalated_at is not None
+        overdue = int((now - esc.resolution_target_at).total_seconds())
+        text = (f"Case #{case.id} ({esc.route}, {esc.priority}) is not resolved; it reached {esc.team} at "
+                f"{iso(esc.escalated_at)} and the resolution target was {iso(esc.resolution_target_at)}.")
+        payload = {"kind": "sla_breach", "sla": "escalation_resolution", "case_id": case.id,
+                   "room_id": case.room_id, "escalation_id": esc.id, "route": esc.route, "team": esc.team,
+                   "priority": esc.priority, "category": esc.category, "escalated_at": iso(esc.escalated_at),
+                   "resolution_target_at": iso(esc.resolution_target_at), "overdue_seconds": overdue,
+                   "case_link": cfg.link(case.id), "message": text, "created_at": iso(now)}
+        targets = await audiences.resolve(s, route.alert if route else ("team",), now, route_team=esc.team)
+        if not targets:
+            targets = set(await audiences.team_members(s, esc.team))
+        effects += alert(payload, targets)
+        if route is not None:
+            room_id, joins = await ensure_team_room(s, deps, route, now)
+            msg = await append_system_message(s, room_id, f"Resolution target missed: {text}", now,
+                                              {"event": "sla_breach", "case_id": case.id, "escalation_id": esc.id})
+            effects += [*joins, system_emit(msg)]
+        done["resolution_breached"].append(esc.id)
+    return effects
 
 
 # --- retention: this area's per-case free text ------------------------------------------------------

@@ -42,10 +42,10 @@ async def _month_rows(s: AsyncSession, lo: dt.datetime, hi: dt.datetime) -> dict
     return {
         "escalations": list((await s.execute(
             select(Escalation.route, Escalation.team, Escalation.priority, Escalation.target_met,
-                   Escalation.status, func.count())
+                   Escalation.status, Escalation.resolution_met, func.count())
             .where(Escalation.escalated_at >= lo, Escalation.escalated_at < hi)
             .group_by(Escalation.route, Escalation.team, Escalation.priority, Escalation.target_met,
-                      Escalation.status))).all()),
+                      Escalation.status, Escalation.resolution_met))).all()),
         "declined": list((await s.execute(
             select(Escalation.route, func.count())
             .where(Escalation.status == DECLINED, Escalation.answered_at >= lo, Escalation.answered_at < hi)
@@ -86,7 +86,10 @@ async def escalation_report(deps: Deps, actor_id: int, month: str | None) -> dic
         r.name: {"route": r.name, "team": r.team} for r in deps.config.escalation.routes}
     counts: dict[tuple[str, bool], Counter[str]] = defaultdict(Counter)
     by_priority: dict[str, Counter[str]] = defaultdict(Counter)
-    for current, route, team, priority, met, status, n in _flat(rows, "escalations"):
+    # route -> priority -> {"response"|"resolution": met / breached / open_or_none} (this month only)
+    targets: dict[str, dict[str, dict[str, Counter[str]]]] = defaultdict(
+        lambda: defaultdict(lambda: {"response": Counter(), "resolution": Counter()}))
+    for current, route, team, priority, met, status, resolved_met, n in _flat(rows, "escalations"):
         routes.setdefault(route, {"route": route, "team": team})
         c = counts[(route, bool(current))]
         c["escalations"] += n
@@ -95,6 +98,9 @@ async def escalation_report(deps: Deps, actor_id: int, month: str | None) -> dic
             c["resolved"] += n
         if current:
             by_priority[route][priority] += n
+            t = targets[route][priority]
+            t["response"][_verdict(met)] += n
+            t["resolution"][_verdict(resolved_met)] += n
     for current, route, n in _flat(rows, "declined"):
         routes.setdefault(route, {"route": route, "team": None})
         counts[(route, bool(current))]["declined"] += n
@@ -106,7 +112,14 @@ async def escalation_report(deps: Deps, actor_id: int, month: str | None) -> dic
             "by_priority": dict(by_priority[name]), "target_met": cur["target_met"],
             "target_missed": cur["target_missed"], "target_open_or_none": cur["target_open_or_none"],
             "resolved": cur["resolved"], "declined": cur["declined"], "previous_declined": old["declined"],
+            "targets_by_priority": {p: _target_counts(t) for p, t in targets[name].items()},
         })
+    totals_by_priority: dict[str, dict[str, Counter[str]]] = defaultdict(
+        lambda: {"response": Counter(), "resolution": Counter()})
+    for per_route in targets.values():
+        for p, t in per_route.items():
+            for which in ("response", "resolution"):
+                totals_by_priority[p][which].update(t[which])
 
     experts: dict[str, dict[bool, Counter[str]]] = {
         t: {True: Counter(), False: Counter()} for t in deps.config.escalation.experts.teams}
@@ -132,4 +145,14 @@ async def escalation_report(deps: Deps, actor_id: int, month: str | None) -> dic
         "personal_escalations": {"count": total_now, **_change(total_now, total_before),
                                  "auto": flags[True]["auto"], "manual": flags[True]["manual"]},
         "totals": {"escalations": esc_now, **_change(esc_now, esc_before)},
+        # Response and resolution targets per priority over every route (escalated this month).
+        "targets_by_priority": {p: _target_counts(t) for p, t in totals_by_priority.items()},
     }
+
+
+def _verdict(met: bool | None) -> str:
+    return "met" if met is True else "breached" if met is False else "open_or_none"
+
+
+def _target_counts(t: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:
+    return {which: {k: t[which][k] for k in ("met", "breached", "open_or_none")} for which in ("response", "resolution")}

@@ -53,6 +53,8 @@ class Priority:
     checklist: tuple[str, ...] = ()
     # Page the on-call accounts at once, on duty or not.
     page: bool = False
+    # Seconds the team has to resolve the case from the hand-off; None = no resolution target.
+    resolution_target: float | None = None
 
 
 @dataclass(frozen=True)
@@ -189,8 +191,16 @@ def _route(r: Reader, name: str) -> Route:
             target = 0.0
         else:
             target = parse_duration(raw_target, pr.key("target"))
+        raw_resolution = pr.get("resolution_target")
+        resolution: float | None = None
+        if raw_resolution is not None and not (isinstance(raw_resolution, str)
+                                               and raw_resolution.strip().lower() in _NO_TARGET):
+            resolution = parse_duration(raw_resolution, pr.key("resolution_target"))
+            if resolution <= 0 or (target is not None and resolution < target):
+                raise ConfigError(f"config key '{pr.key('resolution_target')}': must be above 0 and not shorter "
+                                  "than the response target")
         priorities.append(Priority(name=pname, target=target, checklist=_items(pr, "checklist"),
-                                   page=pr.bool("page", False)))
+                                   page=pr.bool("page", False), resolution_target=resolution))
         pr.done()
     names = [p.name for p in priorities]
     if len(set(names)) != len(names) or not all(names):

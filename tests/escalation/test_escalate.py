@@ -175,7 +175,8 @@ async def test_response_target_breach_alerts_the_team_once(server: LiveServer) -
     await alice.ok("case.escalate", escalate_payload(answered["id"], priority="high"))
     await erin.ok("room.join", {"room_id": answered["room_id"]})
     server.clock.advance(hours=1)  # type: ignore[union-attr]
-    await say(erin, answered["room_id"], "Looking into it", kind="whisper")  # any message from the team counts
+    await say(erin, answered["room_id"], "Looking into it", kind="whisper")  # staff talk: not a response
+    await say(erin, answered["room_id"], "Hi, I'm Erin from the community team: on it.")  # the requester sees this
 
     server.clock.advance(hours=2, minutes=59)  # type: ignore[union-attr]
     assert (await escalations.run_once(server.deps, server.clock.now()))["breached"] == []  # type: ignore[arg-type,union-attr]

@@ -53,6 +53,11 @@ class Escalation(Base):
     # True: responded by the target; False: missed; NULL: no target, or not decided yet.
     target_met: Mapped[bool | None] = mapped_column(Boolean)
     breach_alerted_at: Mapped[dt.datetime | None]
+    # Resolution target (migration 0010): resolve by then; NULL = none for this priority. resolution_met
+    # is True/False once decided (resolved in time / the target passed), like target_met.
+    resolution_target_at: Mapped[dt.datetime | None]
+    resolution_met: Mapped[bool | None] = mapped_column(Boolean)
+    resolution_alerted_at: Mapped[dt.datetime | None]
     paged_at: Mapped[dt.datetime | None]
     # When the requester answered the hand-off question (confirm_first routes).
     answered_at: Mapped[dt.datetime | None]
