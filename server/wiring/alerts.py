@@ -22,9 +22,11 @@ log = logging.getLogger("livehelp.alerts")
 
 
 async def run_jobs(deps: Deps, now: dt.datetime) -> dict[str, Any]:
-    """Chains first (a step may queue a delivery), then deliveries; one failing does not stop the other."""
+    """Chains and shift starts first (they may queue deliveries), then deliveries; one failing does not stop
+    the others."""
     out: dict[str, Any] = {}
-    for name, job in (("chains", alerts.advance_chains), ("outbox", outbound.deliver_due)):
+    for name, job in (("chains", alerts.advance_chains), ("shift_starts", offhours.shift_starts),
+                      ("outbox", outbound.deliver_due)):
         try:
             out[name] = await job(deps, now)
         except Exception:

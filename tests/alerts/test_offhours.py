@@ -4,12 +4,14 @@ waiting cases to whoever comes on duty."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
 
 from server.actions import abandon
+from server.clock import iso
 from tests.alerts.conftest import Mailbox
 from tests.support import LiveServer
 
@@ -88,3 +90,41 @@ async def test_a_disconnect_still_abandons_when_the_queue_is_served_and_no_addre
     await alice.settle(0.2)
     clock.advance(minutes=3)
     assert await abandon.run_once(deps, clock.now()) == [ack["case"]["id"]], "the one who left an address stays"
+
+
+async def test_a_scheduled_shift_start_brings_the_one_waiting_cases_alert(server: LiveServer) -> None:
+    """Point 1's last sentence for shifts (no duty.set toggle): the alert comes when the shift begins, once,
+    to the people coming on duty, listing what was waiting then."""
+    deps, clock = server.deps, server.clock
+    assert deps is not None and clock is not None
+    dave = await server.staff("dave_admin", ["admin"])
+    await server.create_account("alice_helper", ["helper"], display_name="Alice")
+    await server.create_account("hank_helper", ["helper"], display_name="Hank")
+    now = clock.now()
+    for who, starts in (("alice_helper", 3600), ("hank_helper", 7200)):
+        status, made = await server.post("/api/admin/shifts", {
+            "username": who, "starts_at": iso(now + dt.timedelta(seconds=starts)),
+            "ends_at": iso(now + dt.timedelta(seconds=starts + 4 * 3600))}, dave.token)
+        assert status == 201, made
+    alice = await server.client((await server.login("alice_helper"))["token"], "alice")
+    hank = await server.client((await server.login("hank_helper"))["token"], "hank")
+    rita = await server.requester("Rita")
+    first = (await rita.ok("help.request", {"topic": "general", "body": "anyone there?"}))["case"]["id"]
+
+    await deps.scheduler.advance(3600 - 30)
+    await alice.settle(0.1)
+    assert not alice.received("alert", lambda a: a["kind"] == "waiting_cases"), "not before the shift"
+    await deps.scheduler.advance(45)  # alice's shift has begun: the alerts job notices
+    waiting = await alice.wait_for("alert", lambda a: a["kind"] == "waiting_cases")
+    assert [c["case_id"] for c in waiting["cases"]] == [first] and isinstance(waiting["id"], int)
+    assert not hank.received("alert", lambda a: a["kind"] == "waiting_cases"), "hank is not on duty yet"
+
+    ruth = await server.requester("Ruth")  # arrives during alice's shift: its own queue.alert, not a second list
+    second = (await ruth.ok("help.request", {"topic": "general", "body": "me too"}))["case"]["id"]
+    await deps.scheduler.advance(3600)  # hank's shift begins
+    for_hank = await hank.wait_for("alert", lambda a: a["kind"] == "waiting_cases")
+    assert [c["case_id"] for c in for_hank["cases"]] == [first, second]
+    await deps.scheduler.advance(1800)
+    await alice.settle(0.1)
+    assert len(alice.received("alert", lambda a: a["kind"] == "waiting_cases")) == 1, "once per shift start"
+    assert len(hank.received("alert", lambda a: a["kind"] == "waiting_cases")) == 1
