@@ -68,14 +68,36 @@ async def list_cases(deps: Deps, actor_id: int, status: str | None, limit: int =
 
 
 async def list_queue(deps: Deps, actor_id: int) -> list[dict[str, Any]]:
+    return (await queue_outlook(deps, actor_id))["cases"]
+
+
+PREVIEW_CHARS = 140
+
+
+async def queue_outlook(deps: Deps, actor_id: int) -> dict[str, Any]:
+    """queue.list: the queued cases, oldest first, each with a `preview` of the question (null when it was
+    sealed as sensitive), and how many monitors could supervise a trainee's claim right now, so the console
+    offers a trainee "Claim" only when the server would allow it."""
+    now = deps.clock.now()
     async with deps.db.read() as s:
-        actor = await load_actor(s, actor_id, deps.clock.now())
+        actor = await load_actor(s, actor_id, now)
         decision = policy.can_list_queue(actor)
         enforce(decision)
         cases = list((await s.execute(
             select(Case).where(Case.status == lifecycle.QUEUED).order_by(Case.created_at, Case.id))).scalars())
         people = await people_of(s, cases)
-        return [case_dict(c, people) for c in cases]
+        previews: dict[int, str | None] = {}
+        if cases:
+            rows = (await s.execute(
+                select(Message.room_id, Message.body, Message.sensitive, Message.purged)
+                .where(Message.room_id.in_([c.room_id for c in cases]), Message.kind == "chat")
+                .order_by(Message.room_id, Message.seq))).all()
+            for room_id, body, sensitive, purged in rows:
+                if room_id not in previews:
+                    previews[room_id] = None if (sensitive or purged or body is None) else body[:PREVIEW_CHARS]
+        monitors = await supervision.available_monitors(s, now)
+        return {"cases": [dict(case_dict(c, people), preview=previews.get(c.room_id)) for c in cases],
+                "monitors_available": len(monitors)}
 
 
 # --- queue alerts ---------------------------------------------------------------------------------

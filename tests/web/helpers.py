@@ -34,3 +34,9 @@ async def require_events(server: LiveServer, *events: str) -> None:
                 pytest.skip(f"the server does not implement {event!r} yet")
     finally:
         await probe.close()
+
+
+async def pane_action(pane: Any, name: str) -> None:
+    """Run a case action from a conversation's "More" menu (the one primary action stays outside it)."""
+    await pane.locator(".menu-button").click()
+    await pane.locator(".action-menu").get_by_role("button", name=name).click()

@@ -10,6 +10,7 @@ import pytest
 
 from tests.support import LiveServer
 from tests.web.conftest import login
+from tests.web.helpers import pane_action
 
 expect = pytest.importorskip("playwright.async_api").expect
 
@@ -131,7 +132,7 @@ async def test_blocker_checklist_in_the_dialog_then_on_call_is_paged(pages: Any,
     pane = helper.locator(".pane-case").first
     await expect(pane.locator(".chip-active")).to_be_visible()
 
-    await pane.get_by_role("button", name=re.compile("^Escalate")).click()
+    await pane_action(pane, "Escalate…")
     dialog = helper.locator("dialog[open]")
     await dialog.get_by_label("Route").select_option(bugs["name"])
     await dialog.get_by_label("Priority").select_option(bugs["priorities"][0])

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support import LiveServer
-from tests.web.helpers import doc_shot
+from tests.web.helpers import doc_shot, pane_action
 
 expect = pytest.importorskip("playwright.async_api").expect
 
@@ -45,7 +45,7 @@ async def test_escalation_from_dialog_reaches_team_room(pages: Any, server: Live
     await helper.locator("#queue li").first.get_by_role("button", name="Claim").click()
     pane = helper.locator(".pane-case").first
     await expect(pane.locator(".chip-active")).to_be_visible()
-    await pane.get_by_role("button", name=re.compile("^Escalate")).click()
+    await pane_action(pane, "Escalate…")
     dialog = helper.locator("dialog[open]")
     await expect(dialog).to_be_visible()
     await dialog.get_by_label("Route").select_option(route["name"])
@@ -61,7 +61,7 @@ async def test_escalation_from_dialog_reaches_team_room(pages: Any, server: Live
     await expect(pane.locator(".chip-escalated")).to_be_visible()
 
     # The escalation history is one click away.
-    await pane.get_by_role("button", name="Escalations").click()
+    await pane_action(pane, "Escalations")
     history = helper.locator("dialog[open]")
     await expect(history).to_contain_text(route["name"])
     await expect(history).to_contain_text(NOTE)
@@ -103,12 +103,12 @@ async def test_expert_asked_from_the_dialog_answers_in_the_case(pages: Any, serv
     await expect(pane.locator(".chip-active")).to_be_visible()
 
     # Experts only, no escalation: the case stays with the helper.
-    await pane.get_by_role("button", name=re.compile("^Escalate")).click()
+    await pane_action(pane, "Escalate…")
     dialog = helper.locator("dialog[open]")
     await dialog.get_by_label("Expert team", exact=True).select_option(team)
     await dialog.get_by_role("button", name="Escalate").click()
     await expect(dialog).to_have_count(0)
-    await expect(pane.locator(".pane-people")).to_contain_text(f"{team} (expert requested)")
+    await expect(pane.locator(".case-details")).to_contain_text(f"{team} (requested)")
     await expect(pane.locator(".chip-active")).to_be_visible()
 
     # The expert is alerted and opens the case from the banner, then answers there.
@@ -121,6 +121,6 @@ async def test_expert_asked_from_the_dialog_answers_in_the_case(pages: Any, serv
     await epane.locator("textarea").fill("Expert here: delete node_modules/.cache and rebuild.")
     await epane.locator("textarea").press("Enter")
     await expect(rita.locator(".messages")).to_contain_text("Expert here")
-    await expect(pane.locator(".pane-people")).to_contain_text(f"{team} (expert responded)")
+    await expect(pane.locator(".case-details")).to_contain_text(f"{team} (responded)")
     await shot(helper, "expert-responded")
     assert not pages.errors, pages.errors

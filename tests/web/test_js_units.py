@@ -50,5 +50,5 @@ def test_readme_links_every_view_screenshot() -> None:
     present = {f"docs/screenshots/{p.name}" for p in (repo / "docs" / "screenshots").glob("*.png")}
     assert present - linked == set(), f"not linked from README.md: {sorted(present - linked)}"
     assert linked - present == set(), f"linked but missing: {sorted(linked - present)}"
-    for view in ("requester", "console", "monitor", "admin", "trainee-blocked", "escalate-dialog"):
+    for view in ("requester", "console", "monitor", "admin", "trainee-shadowing", "escalate-dialog"):
         assert f"docs/screenshots/{view}.png" in linked, view

@@ -27,7 +27,7 @@ async def help_request(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
 
 @event("queue.list")
 async def queue_list(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
-    return {"cases": await cases.list_queue(ctx.deps, ctx.account_id)}
+    return await cases.queue_outlook(ctx.deps, ctx.account_id)
 
 
 @event("case.get")

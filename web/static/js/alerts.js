@@ -18,9 +18,12 @@ export function unlockAudio() {
 /** Play a tone pattern: 'request' (two rising notes) or 'urgent' (three sharp beeps). */
 export function beep(pattern = 'request') {
   try {
+    // Tests (and the curious) can see which tone played, even with no audio device.
+    window.dispatchEvent(new CustomEvent('livehelp:tone', { detail: pattern }));
     if (!audioCtx) unlockAudio();
     if (!audioCtx) return;
-    const notes = pattern === 'urgent' ? [[880, 0], [880, 0.22], [880, 0.44]] : [[660, 0], [880, 0.18]];
+    const notes = pattern === 'urgent' ? [[880, 0], [880, 0.22], [880, 0.44]]
+      : pattern === 'reply' ? [[784, 0]] : [[660, 0], [880, 0.18]];
     const t0 = audioCtx.currentTime + 0.01;
     for (const [freq, at] of notes) {
       const osc = audioCtx.createOscillator();

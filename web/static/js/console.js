@@ -23,6 +23,9 @@ const state = {
   panes: new Map(), // "case:ID" | "room:ID" -> Pane
   canned: [],
   unread: new Map(), // case id -> count
+  previews: new Map(), // case id -> {text, at}: the last words seen in the case
+  monitorsAvailable: null, // from queue.list: null while unknown
+  current: null, // key of the pane last focused: shortcuts act on it
   title: new TitleCounter('livehelp console'),
   outbox: null,
 };
@@ -58,48 +61,98 @@ function statusChip(status) {
   return el('span', { class: `chip chip-${status}`, text: (status || '').replace('_', ' ') });
 }
 
+function previewOf(c) {
+  const p = state.previews.get(c.id);
+  if (p) return p.text;
+  return typeof c.preview === 'string' ? c.preview : '';
+}
+
+/** Whether the server would let me claim this queued case now (a trainee needs a monitor on duty). */
+function mayClaim() { return !trainedOnly() || state.monitorsAvailable !== 0; }
+
+function claimHint() {
+  return 'No monitor is on duty, so a trainee cannot claim yet: shadow it, and claim once a monitor is on.';
+}
+
 function renderQueue() {
   const queued = Array.from(state.cases.values()).filter((c) => c.status === 'queued')
     .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
   const list = $('#queue');
   list.replaceChildren(...queued.map((c) => {
-    const waited = secondsSince(c.created_at);
-    const claimLabel = trainedOnly() ? 'Claim (needs a monitor)' : 'Claim';
+    const preview = previewOf(c);
     return el('li', { class: 'case-item', dataset: { caseId: String(c.id) } },
       el('div', { class: 'case-item-main' },
         el('span', { class: 'case-item-title', text: caseLabel(c) }),
-        el('span', { class: 'muted waited', dataset: { since: c.created_at || '' }, text: waited !== null ? `waiting ${duration(waited)}` : '' }),
+        el('span', { class: 'muted waited age', dataset: { since: c.created_at || '', prefix: 'waiting ' }, text: ageText(c.created_at, 'waiting ') }),
         c.priority ? el('span', { class: `chip chip-priority`, text: c.priority }) : null),
+      preview ? el('p', { class: 'case-preview', text: preview }) : null,
       el('div', { class: 'case-item-actions' },
-        el('button', { type: 'button', class: 'button-small button-primary', text: claimLabel, attrs: { 'aria-label': `${claimLabel}: case ${c.id}` }, on: { click: () => claim(c.id) } }),
-        el('button', { type: 'button', class: 'button-small', text: 'Shadow', attrs: { 'aria-label': `Shadow case ${c.id}` }, on: { click: () => openCase(c.id, { shadow: true }) } })));
+        mayClaim() ? el('button', { type: 'button', class: 'button-small button-primary', text: 'Claim', attrs: { 'aria-label': `Claim case ${c.id}` }, on: { click: () => claim(c.id) } }) : null,
+        el('button', { type: 'button', class: 'button-small', text: 'Shadow', attrs: { 'aria-label': `Shadow case ${c.id}` }, on: { click: () => openCase(c.id, { shadow: true }) } })),
+      mayClaim() ? null : el('p', { class: 'muted small' }, claimHint(), ' ',
+        el('button', { type: 'button', class: 'link-button', text: 'Check again', attrs: { 'aria-label': `Check again whether a monitor is on duty (case ${c.id})` }, on: { click: () => refreshQueue() } })));
   }));
   $('#queue-count').textContent = String(queued.length);
   show($('#queue-empty'), queued.length === 0);
-  state.title.set(queued.length);
+  renderTitle();
+}
+
+/** Ask the server again (queue, previews, monitors on duty) and redraw what depends on it. */
+async function refreshQueue() {
+  await loadQueue();
+  renderLists();
+  for (const p of state.panes.values()) if (p.type === 'case') p.renderHeader();
+}
+
+function unreadTotal() { let n = 0; for (const v of state.unread.values()) n += v; return n; }
+
+/** The tab title counts what waits for me: queued requests plus unread replies in my cases. */
+function renderTitle() {
+  const queued = Array.from(state.cases.values()).filter((c) => c.status === 'queued').length;
+  state.title.set(queued + unreadTotal());
+}
+
+function ageText(iso, prefix = '') {
+  const s = secondsSince(iso);
+  return s === null ? '' : `${prefix}${duration(s)}`;
+}
+
+function conversationItem(c, { actions = [] } = {}) {
+  const unread = state.unread.get(c.id) || 0;
+  const preview = previewOf(c);
+  const open = state.panes.has(`case:${c.id}`);
+  return el('li', { class: ['case-item', 'conversation', unread && 'has-unread', open && 'is-open'], dataset: { caseId: String(c.id) } },
+    el('button', { type: 'button', class: 'case-open', attrs: { 'aria-current': open ? 'true' : null }, on: { click: () => openCase(c.id) } },
+      el('span', { class: 'case-open-top' },
+        el('span', { class: 'case-item-title', text: caseLabel(c) }),
+        unread ? el('span', { class: 'count count-unread', text: String(unread), attrs: { 'aria-label': `${unread} unread` } }) : null),
+      el('span', { class: 'case-open-meta' }, statusChip(c.status),
+        c.helper && !isMine(c) ? el('span', { class: 'muted', text: `with ${c.helper.display_name}` }) : null,
+        el('span', { class: 'muted age', dataset: { since: c.created_at || '' }, text: ageText(c.created_at) })),
+      preview ? el('span', { class: 'case-preview', text: preview }) : null),
+    actions.length ? el('div', { class: 'case-item-actions' }, ...actions) : null);
+}
+
+function myCases() {
+  return Array.from(state.cases.values()).filter((c) => isMine(c) && !CLOSED.includes(c.status))
+    .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
 }
 
 function renderMine() {
-  const mine = Array.from(state.cases.values()).filter((c) => isMine(c) && !CLOSED.includes(c.status));
-  $('#my-cases').replaceChildren(...mine.map((c) => {
-    const unread = state.unread.get(c.id) || 0;
-    return el('li', { class: 'case-item', dataset: { caseId: String(c.id) } },
-      el('button', { type: 'button', class: 'link-button case-open', on: { click: () => openCase(c.id) } },
-        el('span', { text: caseLabel(c) }), ' ', statusChip(c.status),
-        unread ? el('span', { class: 'count count-unread', text: String(unread), attrs: { 'aria-label': `${unread} unread` } }) : null));
-  }));
+  const mine = myCases();
+  $('#my-cases').replaceChildren(...mine.map((c) => conversationItem(c)));
   show($('#mine-empty'), mine.length === 0);
+  renderTitle();
 }
 
 function renderLive() {
   const live = Array.from(state.cases.values()).filter((c) => ['active', 'on_hold', 'escalated'].includes(c.status) && !isMine(c));
-  $('#live-cases').replaceChildren(...live.map((c) => el('li', { class: 'case-item', dataset: { caseId: String(c.id) } },
-    el('div', { class: 'case-item-main' },
-      el('span', { class: 'case-item-title', text: caseLabel(c) }), ' ', statusChip(c.status),
-      el('span', { class: 'muted', text: c.helper ? `with ${c.helper.display_name}` : '' })),
-    el('div', { class: 'case-item-actions' },
+  $('#live-cases').replaceChildren(...live.map((c) => conversationItem(c, {
+    actions: [
       el('button', { type: 'button', class: 'button-small', text: 'Shadow', attrs: { 'aria-label': `Shadow case ${c.id}` }, on: { click: () => openCase(c.id, { shadow: true }) } }),
-      hasRole(me(), 'monitor') ? el('button', { type: 'button', class: 'button-small', text: 'Supervise', on: { click: () => caseAction('supervise', c.id) } }) : null))));
+      hasRole(me(), 'monitor') ? el('button', { type: 'button', class: 'button-small', text: 'Supervise', attrs: { 'aria-label': `Supervise case ${c.id}` }, on: { click: () => caseAction('supervise', c.id) } }) : null,
+    ].filter(Boolean),
+  })));
   show($('#live-empty'), live.length === 0);
 }
 
@@ -124,6 +177,7 @@ async function loadQueue() {
     const ack = await conn().call(EV.QUEUE_LIST, {});
     for (const c of state.cases.values()) if (c.status === 'queued') state.cases.delete(c.id);
     for (const c of ack.cases || []) upsertCase(c);
+    state.monitorsAvailable = typeof ack.monitors_available === 'number' ? ack.monitors_available : null;
   } catch (e) {
     if (e.code !== 'forbidden') console.warn('queue.list failed', e);
   }
@@ -393,7 +447,6 @@ class Pane {
     this.titleNode = el('h2', { id: `${idBase}-title`, class: 'pane-title' });
     this.statusNode = el('span', { class: 'pane-status' });
     this.people = el('p', { class: 'pane-people muted' });
-    this.toolbar = el('div', { class: 'pane-toolbar', attrs: { role: 'toolbar', 'aria-label': 'Case actions' } });
     this.errorNode = el('p', { class: 'error', hidden: true, attrs: { role: 'alert' } });
     this.notice = el('p', { class: 'readonly-notice', hidden: true, attrs: { role: 'status', id: `${idBase}-notice` } });
     this.logBox = el('div', { class: 'log-container' });
@@ -402,8 +455,11 @@ class Pane {
       token: () => state.ctx.session.token,
       announce: (t) => state.ctx.announce(`${this.shortTitle()}: ${t}`),
       label: type === 'case' ? `Messages in case ${caseObj.id}` : `Messages in ${room.name}`,
+      sides: type === 'case' ? 'staff' : 'mine',
       decorate: (m, li) => {
-        if (this.type === 'case' && m.kind === 'chat' && !m.sensitive && !m.purged && m.id !== undefined && !trainedOnly()) {
+        // Only what the requester wrote can be marked sensitive: staff text is not theirs to hide.
+        const fromRequester = this.type === 'case' && m.sender && sameId(m.sender.id, this.caseObj.requester && this.caseObj.requester.id);
+        if (fromRequester && m.kind === 'chat' && !m.sensitive && !m.purged && m.id !== undefined && !trainedOnly()) {
           const mark = el('button', {
             type: 'button', class: 'link-button msg-mark', text: 'Mark sensitive',
             attrs: { title: 'Hide this message from everyone but the requester, assigned staff and monitors; it is purged with the case' },
@@ -423,10 +479,10 @@ class Pane {
           el('button', { type: 'button', class: 'button-small', text: `Open case #${caseId}`, on: { click: () => openCase(caseId) } })));
       },
     });
-    this.kind = el('select', { class: 'kind-select', attrs: { 'aria-label': 'Message kind' } },
-      el('option', { value: 'chat', text: 'Chat' }),
-      el('option', { value: 'whisper', text: 'Whisper (staff)' }),
-      el('option', { value: 'note', text: 'Note (staff)' }));
+    this.kind = el('select', { class: 'kind-select', attrs: { 'aria-label': 'Message kind: reply to the requester, whisper to staff, or note', title: 'Reply reaches the requester; a whisper or a note stays with staff' } },
+      el('option', { value: 'chat', text: 'Reply' }),
+      el('option', { value: 'whisper', text: 'Whisper' }),
+      el('option', { value: 'note', text: 'Note' }));
     this.kind.hidden = type !== 'case';
     this.input = el('textarea', {
       rows: 2,
@@ -437,25 +493,58 @@ class Pane {
     });
     this.suggestions = el('ul', { class: 'suggestions', hidden: true, attrs: { role: 'listbox', 'aria-label': 'Canned responses' } });
     this.sendBtn = el('button', { type: 'submit', class: 'button-primary', text: 'Send' });
+    this.typing = el('p', { class: 'typing muted', attrs: { 'aria-live': 'polite' } });
     this.composer = el('form', { class: 'composer', novalidate: true }, this.kind, el('div', { class: 'composer-field' }, this.input, this.suggestions), this.sendBtn);
-    const closeBtn = el('button', { type: 'button', class: 'pane-close', text: '×', attrs: { 'aria-label': 'Close this pane', title: 'Close' }, on: { click: () => this.close() } });
+    const closeBtn = el('button', { type: 'button', class: 'pane-close', text: '×', attrs: { 'aria-label': 'Close this conversation', title: 'Close' }, on: { click: () => this.close() } });
+    this.primary = el('span', { class: 'pane-primary' });
+    this.menuId = `${idBase}-menu`;
+    this.menu = el('div', { class: 'action-menu', id: this.menuId, hidden: true });
+    this.menuBtn = el('button', { type: 'button', class: 'button-small menu-button', text: 'More', attrs: { 'aria-expanded': 'false', 'aria-controls': this.menuId, 'aria-label': `More actions${type === 'case' ? ` for case ${caseObj.id}` : ''}` }, on: { click: () => this.toggleMenu() } });
+    this.menuWrap = el('div', { class: 'menu-wrap' }, this.menuBtn, this.menu);
+    this.menuWrap.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !this.menu.hidden) { e.stopPropagation(); this.toggleMenu(false); this.menuBtn.focus(); } });
+    this.menuWrap.addEventListener('focusout', (e) => { if (!this.menuWrap.contains(e.relatedTarget)) this.toggleMenu(false); });
+    this.detailsId = `${idBase}-details`;
+    this.details = el('aside', { class: 'case-details', id: this.detailsId, attrs: { 'aria-label': type === 'case' ? `Details of case ${caseObj.id}` : `About ${room.name}` } });
+    this.detailsBtn = el('button', { type: 'button', class: 'button-small details-toggle', text: 'Details', attrs: { 'aria-expanded': 'false', 'aria-controls': this.detailsId }, on: { click: () => this.toggleDetails() } });
     this.root = el('section', {
       class: ['pane', `pane-${type}`],
       dataset: type === 'case' ? { caseId: String(caseObj.id) } : { roomId: String(room.id) },
       attrs: { 'aria-labelledby': `${idBase}-title` },
     },
-      el('header', { class: 'pane-header' }, this.titleNode, this.statusNode, closeBtn),
-      this.people, this.toolbar, this.errorNode, this.logBox, this.notice, this.composer);
+      el('header', { class: 'pane-header' },
+        el('div', { class: 'pane-heading' }, this.titleNode, this.statusNode),
+        el('div', { class: 'pane-actions', attrs: { role: 'group', 'aria-label': 'Case actions' } }, this.primary, this.menuWrap, this.detailsBtn, closeBtn)),
+      this.people, this.errorNode,
+      el('div', { class: 'pane-body' },
+        el('div', { class: 'pane-main' }, this.logBox, this.typing, this.notice, this.composer),
+        this.details));
+    this.root.addEventListener('focusin', () => { state.current = this.key(); });
     this.bindComposer();
     this.renderHeader();
+  }
+
+  key() { return this.type === 'case' ? `case:${this.caseObj.id}` : `room:${this.room.id}`; }
+
+  toggleMenu(open) {
+    const want = open === undefined ? this.menu.hidden : open;
+    this.menu.hidden = !want;
+    this.menuBtn.setAttribute('aria-expanded', want ? 'true' : 'false');
+    if (want) this.menu.querySelector('button')?.focus();
+  }
+
+  toggleDetails() {
+    const open = !this.root.classList.contains('details-open');
+    this.root.classList.toggle('details-open', open);
+    this.detailsBtn.setAttribute('aria-expanded', open ? 'true' : 'false');
   }
 
   shortTitle() { return this.type === 'case' ? `Case ${this.caseObj.id}` : this.room.name; }
 
   focus() {
+    state.current = this.key();
     this.root.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     if (!this.input.disabled) this.input.focus();
-    else this.toolbar.querySelector('button')?.focus();
+    else (this.primary.querySelector('button') || this.menuBtn).focus();
   }
 
   error(e) {
@@ -543,7 +632,10 @@ class Pane {
       this.titleNode.textContent = this.room.name || `Room ${this.room.id}`;
       this.statusNode.replaceChildren(el('span', { class: 'chip chip-team', text: 'team room' }));
       this.people.textContent = this.room.topic || '';
-      this.toolbar.replaceChildren(el('button', { type: 'button', class: 'button-small', text: 'Leave room', on: { click: () => this.leaveRoom() } }));
+      this.primary.replaceChildren();
+      this.menu.replaceChildren(el('button', { type: 'button', class: 'menu-item', text: 'Leave room', on: { click: () => { this.toggleMenu(false); this.leaveRoom(); } } }));
+      this.detailsBtn.hidden = true;
+      this.details.hidden = true;
       this.setComposer(true, '');
       return;
     }
@@ -556,56 +648,112 @@ class Pane {
     if (c.helper) ppl.push(`Helper: ${c.helper.display_name}`);
     if (c.trainee) ppl.push(`Trainee: ${c.trainee.display_name}`);
     if (c.monitor) ppl.push(`Monitor: ${c.monitor.display_name}`);
-    const shadows = (c.shadows || []).filter((x) => x && x.display_name);
-    if (shadows.length) ppl.push(`Shadowing: ${shadows.map((x) => x.display_name).join(', ')}`);
-    if (c.experts && c.experts.length) {
-      const expert = (x) => (typeof x === 'string' ? x : `${x.team || x.display_name}${x.status ? ` (expert ${x.status})` : ''}`);
-      ppl.push(`Experts: ${c.experts.map(expert).join(', ')}`);
-    }
-    if (c.created_at) ppl.push(`opened ${duration(secondsSince(c.created_at))} ago`);
     this.people.textContent = ppl.join(' · ');
+    this.people.hidden = ppl.length === 0;
+    this.renderDetails();
     this.renderToolbar();
     this.renderComposerState();
   }
 
-  renderToolbar() {
+  /** The side panel: who, what, how long, and what happened to the case so far. */
+  renderDetails() {
+    const c = this.caseObj;
+    const row = (term, ...value) => [el('dt', { text: term }), el('dd', {}, ...value)];
+    const person = (p) => (p && p.display_name) || '—';
+    const when = (iso) => el('time', { class: 'age', dateTime: iso, dataset: { since: iso, suffix: ' ago' }, attrs: { title: iso ? new Date(iso).toLocaleString() : '' }, text: ageText(iso) + ' ago' });
+    const shadows = (c.shadows || c.shadowers || []).filter((x) => x && x.display_name);
+    const expert = (x) => (typeof x === 'string' ? x : `${x.team || x.display_name}${x.status ? ` (${x.status})` : ''}`);
+    const items = [
+      ...row('Requester', person(c.requester)),
+      ...row('Topic', c.topic || '—'),
+      ...row('Status', (c.status || '').replace('_', ' ')),
+      ...(c.created_at ? row('Opened', when(c.created_at)) : []),
+      ...(c.claimed_at && c.created_at ? row('Waited', duration((new Date(c.claimed_at) - new Date(c.created_at)) / 1000)) : []),
+      ...(c.first_response_at ? row('First reply', when(c.first_response_at)) : []),
+      ...(c.on_hold_since ? row('On hold since', when(c.on_hold_since)) : []),
+      ...row('Helper', person(c.helper)),
+      ...(c.trainee ? row('Trainee', person(c.trainee)) : []),
+      ...(c.monitor ? row('Monitor', person(c.monitor)) : []),
+      ...(shadows.length ? row('Shadowing', shadows.map((x) => x.display_name).join(', ')) : []),
+      ...(c.priority || c.route ? row('Escalation', [c.route, c.priority].filter(Boolean).join(' · ')) : []),
+      ...(c.experts && c.experts.length ? row('Experts', c.experts.map(expert).join(', ')) : []),
+    ];
+    const notes = Array.from(this.log.bySeq.values()).map((x) => x.message).filter((m) => m.kind === 'note');
+    this.details.replaceChildren(
+      el('h3', { class: 'details-title', text: 'Case details' }),
+      el('dl', { class: 'details-list' }, ...items),
+      el('h3', { class: 'details-title', text: `Notes (${notes.length})` }),
+      notes.length
+        ? el('ul', { class: 'details-notes' }, ...notes.slice(-5).map((m) => el('li', {}, m.sender ? el('strong', { text: `${m.sender.display_name}: ` }) : null, m.body || '')))
+        : el('p', { class: 'muted small', text: 'No notes yet. Choose "Note" in the message box to add one.' }));
+  }
+
+  /** What I may do on this case now: the same rules as the server's policy, so nothing offered fails. */
+  allowed() {
     const c = this.caseObj;
     const a = me();
     const live = LIVE.includes(c.status);
-    const buttons = [];
-    const btn = (label, fn, cls = '') => el('button', { type: 'button', class: `button-small ${cls}`, text: label, on: { click: () => this.run(fn) } });
-    if (c.status === 'queued') {
-      buttons.push(btn(trainedOnly() ? 'Claim (needs a monitor)' : 'Claim', () => claim(c.id), 'button-primary'));
-    }
-    const iMonitor = c.monitor && sameId(c.monitor.id, a.id);
-    if (hasRole(a, 'monitor') && live && !iMonitor) buttons.push(btn('Supervise', () => caseAction('supervise', c.id)));
-    if (hasRole(a, 'monitor') && ['active', 'on_hold'].includes(c.status) && !(c.helper && sameId(c.helper.id, a.id))) {
-      buttons.push(btn('Take over', () => caseAction('takeover', c.id)));
-    }
-    if (hasRole(a, 'monitor') && iMonitor && c.helper && sameId(c.helper.id, a.id) && !c.trainee && ['active', 'on_hold'].includes(c.status)) {
-      buttons.push(btn('Hand back to trainee', () => caseAction('handback', c.id)));
-    }
-    if (c.status === 'active') buttons.push(btn('Hold', () => caseAction('hold', c.id)));
-    if (c.status === 'on_hold') buttons.push(btn('Resume', () => caseAction('resume', c.id)));
-    // Trainees act on a case only while it is theirs and supervised; the server has the last word anyway.
-    const mayAct = !trainedOnly() || (c.trainee && sameId(c.trainee.id, a.id) && c.monitor);
-    if (['active', 'on_hold', 'queued'].includes(c.status) && mayAct) buttons.push(btn('Escalate…', () => this.escalate()));
-    if (live && mayAct) buttons.push(btn('Resolve…', () => resolveCase(c.id)));
-    const hasTrainee = c.trainee || (c.shadowers || []).some((s) => s && s.roles && s.roles.includes('trainee'));
-    if (hasTrainee && hasRole(a, 'helper', 'monitor') && !(c.trainee && sameId(c.trainee.id, a.id))) buttons.push(btn('Vouch for trainee…', () => vouch(c)));
-    if (['active', 'on_hold'].includes(c.status) && (isMine(c) || hasRole(a, 'monitor')) && !trainedOnly()) {
-      buttons.push(btn('Transfer…', () => transfer(c)));
-    }
-    if (live) buttons.push(btn('Flag for monitor…', () => flag(c), 'button-warn'));
-    if (['active', 'on_hold', 'escalated'].includes(c.status) && (isMine(c) || hasRole(a, 'monitor')) && !trainedOnly()) {
-      buttons.push(btn('Attach file…', () => this.attach()));
-    }
-    if (c.status !== 'queued' && !trainedOnly()) buttons.push(btn('Escalations', () => this.showEscalations()));
-    if (c.status !== 'queued') buttons.push(btn('Transcript', () => this.transcript()));
-    this.toolbar.replaceChildren(...buttons);
+    const monitor = hasRole(a, 'monitor');
+    const iMonitor = !!(c.monitor && sameId(c.monitor.id, a.id));
+    const iHelper = !!(c.helper && sameId(c.helper.id, a.id));
+    const iTrainee = !!(c.trainee && sameId(c.trainee.id, a.id));
+    // Assigned staff (a trainee only while supervised) or a monitor.
+    const assigned = trainedOnly() ? (iTrainee && !!c.monitor) : (iHelper || iTrainee || iMonitor);
+    const working = assigned || monitor;
+    const hasTrainee = c.trainee || (c.shadowers || []).some((x) => x && x.roles && x.roles.includes('trainee'));
+    return {
+      claim: c.status === 'queued' && mayClaim(),
+      supervise: monitor && live && !iMonitor,
+      takeover: monitor && ['active', 'on_hold'].includes(c.status) && !iHelper,
+      handback: monitor && iMonitor && iHelper && !c.trainee && ['active', 'on_hold'].includes(c.status),
+      hold: c.status === 'active' && working,
+      resume: c.status === 'on_hold' && working,
+      escalate: (c.status === 'queued' && !trainedOnly()) || (['active', 'on_hold'].includes(c.status) && working),
+      resolve: live && c.status !== 'queued' && (working || (c.status === 'escalated' && this.maySitIn())),
+      vouch: !!hasTrainee && hasRole(a, 'helper', 'monitor') && !iTrainee,
+      transfer: ['active', 'on_hold'].includes(c.status) && working && !trainedOnly(),
+      flag: live,
+      attach: ['active', 'on_hold', 'escalated'].includes(c.status) && working && !trainedOnly(),
+      escalations: c.status !== 'queued' && !trainedOnly(),
+      transcript: c.status !== 'queued',
+    };
   }
 
-  /** Why this input is read-only (or '' when it is not). */
+  renderToolbar() {
+    const c = this.caseObj;
+    const may = this.allowed();
+    const act = (fn) => () => { this.toggleMenu(false); this.run(fn); };
+    const items = [
+      may.claim && ['Claim', () => claim(c.id)],
+      may.resolve && ['Resolve…', () => resolveCase(c.id)],
+      may.supervise && ['Supervise', () => caseAction('supervise', c.id)],
+      may.takeover && ['Take over', () => caseAction('takeover', c.id)],
+      may.handback && ['Hand back to trainee', () => caseAction('handback', c.id)],
+      may.hold && ['Hold', () => caseAction('hold', c.id)],
+      may.resume && ['Resume', () => caseAction('resume', c.id)],
+      may.escalate && ['Escalate…', () => this.escalate()],
+      may.vouch && ['Vouch for trainee…', () => vouch(c)],
+      may.transfer && ['Transfer…', () => transfer(c)],
+      may.attach && ['Attach file…', () => this.attach()],
+      may.flag && ['Flag for monitor…', () => flag(c)],
+      may.escalations && ['Escalations', () => this.showEscalations()],
+      may.transcript && ['Transcript', () => this.transcript()],
+    ].filter(Boolean);
+    // One primary action: Claim a queued case, else Resolve, else Supervise (monitors); the rest in the menu.
+    const [first, ...rest] = items;
+    const isPrimary = first && ['Claim', 'Resolve…', 'Supervise'].includes(first[0]);
+    this.primary.replaceChildren(...(isPrimary
+      ? [el('button', { type: 'button', class: 'button-small button-primary', text: first[0], on: { click: act(first[1]) } })]
+      : []));
+    const menuItems = isPrimary ? rest : items;
+    this.menu.replaceChildren(...menuItems.map(([label, fn]) => el('button', {
+      type: 'button', class: ['menu-item', label.startsWith('Flag') && 'menu-item-warn'], text: label, on: { click: act(fn) },
+    })));
+    this.menuWrap.hidden = menuItems.length === 0;
+    if (c.status === 'queued' && trainedOnly() && !may.claim) this.info(claimHint());
+  }
+
+  /** Why chat with the requester is closed to me here (or '' when it is open). */
   readOnlyReason() {
     const c = this.caseObj;
     if (this.type !== 'case') return '';
@@ -613,34 +761,37 @@ class Pane {
     if (trainedOnly()) {
       const assigned = c.trainee && sameId(c.trainee.id, me().id);
       if (assigned && !c.monitor) {
-        return 'Read-only: no monitor supervises this case right now, and trainees can write only while one does. '
-          + 'The input opens again as soon as a monitor supervises.';
+        return 'No monitor supervises this case right now: you can whisper to staff and add notes; replies to the requester open again as soon as a monitor supervises.';
       }
       if (!assigned) {
-        return 'Read-only: you are shadowing. Trainees can write in a case only while a monitor supervises it. '
-          + (c.status === 'queued'
-            ? 'Claim it to take it under supervision: an on-duty monitor is assigned, or you are told none is available. '
-            : '')
-          + 'The input opens as soon as a monitor supervises you on this case.';
+        return 'You are shadowing: whisper to the staff on this case or add a note. Replies to the requester open once you take the case under a monitor\'s supervision.';
       }
     }
     return '';
   }
 
   renderComposerState() {
+    const c = this.caseObj;
     const reason = this.readOnlyReason();
     let info = '';
-    if (!reason && trainedOnly() && this.caseObj.monitor) info = `Supervised by ${this.caseObj.monitor.display_name}: you can write to the requester.`;
-    this.setComposer(!reason, reason || info);
+    if (!reason && trainedOnly() && c.monitor) info = `Supervised by ${c.monitor.display_name}: you can write to the requester.`;
+    const closed = this.type === 'case' && CLOSED.includes(c.status);
+    // A shadowing trainee (or one left without a monitor) still whispers and writes notes: only chat closes.
+    const chatOpen = !reason;
+    const chatOption = this.kind.querySelector('option[value=chat]');
+    chatOption.disabled = !chatOpen;
+    chatOption.hidden = !chatOpen;
+    if (!chatOpen && this.kind.value === 'chat' && !closed) { this.kind.value = 'whisper'; this.renderKind(); }
+    this.setComposer(!closed, reason || info, !chatOpen);
   }
 
-  setComposer(enabled, noticeText) {
+  setComposer(enabled, noticeText, limited = false) {
     this.input.disabled = !enabled;
     this.sendBtn.disabled = !enabled;
     this.kind.disabled = !enabled;
     this.notice.textContent = noticeText || '';
     this.notice.hidden = !noticeText;
-    this.notice.classList.toggle('readonly-blocked', !enabled);
+    this.notice.classList.toggle('readonly-blocked', !enabled || limited);
     this.composer.classList.toggle('composer-disabled', !enabled);
   }
 
@@ -712,9 +863,33 @@ class Pane {
     this.close();
   }
 
+  /** Someone else's typing in this room: shown for a few seconds, refreshed while they type. */
+  typingFrom(accountId, on, name) {
+    if (accountId === undefined || accountId === null) return;
+    this.typers = this.typers || new Map();
+    const key = String(accountId);
+    const old = this.typers.get(key);
+    if (old) clearTimeout(old.timer);
+    if (on) this.typers.set(key, { name, timer: setTimeout(() => this.typingFrom(accountId, false), 6000) });
+    else this.typers.delete(key);
+    const names = Array.from(this.typers.values()).map((t) => t.name || 'Someone');
+    this.typing.textContent = names.length === 0 ? '' : names.length === 1 ? `${names[0]} is typing…` : `${names.join(', ')} are typing…`;
+  }
+
+  /** Tell the room I am typing: at most once every 3 s, and "stopped" when I send or clear the box. */
+  sendTyping(on) {
+    const now = Date.now();
+    if (on && this.lastTyping && now - this.lastTyping < 3000) return;
+    if (!on && !this.lastTyping) return;
+    this.lastTyping = on ? now : 0;
+    const kind = this.type === 'case' ? this.kind.value : 'chat';
+    conn().call(EV.TYPING_SET, { room_id: this.roomId, typing: on, kind }).catch(() => { /* a hint only */ });
+  }
+
   bindComposer() {
     this.kind.addEventListener('change', () => this.renderKind());
     this.renderKind();
+    this.input.addEventListener('input', () => this.sendTyping(this.input.value.trim() !== '' && !this.input.value.startsWith('/')));
     this.input.addEventListener('input', () => this.renderSuggestions());
     this.input.addEventListener('keydown', (e) => this.onKey(e));
     this.composer.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
@@ -783,12 +958,7 @@ class Pane {
     if (cmd.type === 'empty') return;
     if (cmd.type === 'error') { this.error(cmd.message); return; }
     if (cmd.type === 'help') {
-      await formDialog({
-        title: 'Commands',
-        extra: el('dl', { class: 'help-list' }, ...COMMANDS.flatMap(([c, d]) => [el('dt', {}, el('kbd', { text: c })), el('dd', { text: d })]),
-          el('dt', {}, el('kbd', { text: ';shortcut' })), el('dd', { text: 'insert a canned response (Tab or Enter picks it)' })),
-        submitLabel: 'Close',
-      });
+      await showHelp();
       this.input.value = '';
       return;
     }
@@ -800,6 +970,7 @@ class Pane {
         const kind = cmd.kind === 'chat' && this.type === 'case' && !text.startsWith('/') ? this.kind.value : cmd.kind;
         if (kind !== 'chat' && this.type !== 'case') throw new Error('Whispers and notes belong in a case pane.');
         this.input.value = '';
+        this.sendTyping(false);
         await state.outbox.send({ room_id: this.roomId, body: cmd.body, kind }, this.log.list);
       } else if (cmd.type === 'join') {
         this.input.value = '';
@@ -833,6 +1004,7 @@ function onQueueAlert(data) {
   const merged = upsertCase({ status: 'queued', ...c });
   renderLists();
   if (!known || known.status !== 'queued') {
+    refreshQueue(); // for the question's preview and whether a monitor is on
     beep('request');
     const who = (merged.requester && merged.requester.display_name) || 'Someone';
     notify('New help request', `${who}${merged.topic ? ` · ${merged.topic}` : ''}`, `case-${merged.id}`);
@@ -850,20 +1022,114 @@ function onCaseUpdated(data) {
   renderLists();
 }
 
+function caseOfRoom(roomId) {
+  return Array.from(state.cases.values()).find((x) => sameId(x.room_id, roomId)) || null;
+}
+
+function fromRequester(m, c) {
+  return !!(m.sender && c.requester && sameId(m.sender.id, c.requester.id));
+}
+
 function onMessage(m) {
   if (state.outbox) state.outbox.seen(m);
   const pane = paneForRoom(m.room_id);
   if (pane) {
     pane.log.add(m, { live: true });
-    return;
+    if (m.kind === 'note' && pane.type === 'case') pane.renderDetails();
   }
-  const c = Array.from(state.cases.values()).find((x) => sameId(x.room_id, m.room_id));
-  if (c && isMine(c) && !(m.sender && sameId(m.sender.id, me().id))) {
-    state.unread.set(c.id, (state.unread.get(c.id) || 0) + 1);
-    renderMine();
-    beep('request');
-    notify(`New message in case #${c.id}`, `${(m.sender && m.sender.display_name) || ''}`, `msg-${c.id}`);
+  const c = caseOfRoom(m.room_id);
+  if (!c) return;
+  if (['chat', 'whisper', 'note'].includes(m.kind) && typeof m.body === 'string') {
+    state.previews.set(c.id, { text: m.body.slice(0, 140), at: m.created_at });
   }
+  if (pane && pane.type === 'case') pane.typingFrom(m.sender && m.sender.id, false);
+  // A requester's reply in a case I work (own or supervise) rings, counts, and notifies when I am away.
+  if (isMine(c) && m.kind === 'chat' && fromRequester(m, c)) {
+    const away = document.visibilityState === 'hidden' || !pane;
+    if (away) state.unread.set(c.id, (state.unread.get(c.id) || 0) + 1);
+    beep('reply');
+    if (document.visibilityState === 'hidden' || !document.hasFocus()) {
+      notify(`${(m.sender && m.sender.display_name) || 'Requester'} replied (case #${c.id})`, m.body || '', `msg-${c.id}`);
+    }
+  }
+  renderMine();
+  renderLive();
+}
+
+/** Back on the tab: what is open on screen counts as read. */
+function onVisible() {
+  if (document.visibilityState !== 'visible') return;
+  for (const p of state.panes.values()) if (p.type === 'case') state.unread.delete(p.caseObj.id);
+  renderMine();
+}
+
+// ---- keyboard shortcuts ------------------------------------------------------------------------
+
+const SHORTCUTS = [
+  ['Alt+J', 'next conversation (unread ones first)'],
+  ['Alt+K', 'previous conversation'],
+  ['Alt+R', 'reply to the requester in the current case'],
+  ['Alt+W', 'whisper to staff in the current case'],
+  ['Alt+N', 'add a note to the current case'],
+  ['Alt+E', 'resolve the current case'],
+  ['?', 'this help (outside a text box)'],
+];
+
+function currentPane() {
+  const active = document.activeElement;
+  for (const p of state.panes.values()) if (p.root.contains(active)) return p;
+  return state.panes.get(state.current) || Array.from(state.panes.values()).pop() || null;
+}
+
+async function nextCase(step = 1) {
+  const mine = myCases();
+  const unread = mine.filter((c) => state.unread.get(c.id));
+  if (step > 0 && unread.length) { await openCase(unread[0].id); return; }
+  const list = mine.length ? mine : Array.from(state.panes.values()).filter((p) => p.type === 'case').map((p) => p.caseObj);
+  if (!list.length) { state.ctx.announce('No conversations to move to.'); return; }
+  const cur = currentPane();
+  const at = cur && cur.type === 'case' ? list.findIndex((c) => sameId(c.id, cur.caseObj.id)) : -1;
+  const next = list[(at + step + list.length) % list.length];
+  await openCase(next.id);
+}
+
+function composeAs(kind) {
+  const p = currentPane();
+  if (!p) return;
+  if (p.type === 'case') {
+    const opt = p.kind.querySelector(`option[value=${kind}]`);
+    if (opt && !opt.disabled) { p.kind.value = kind; p.renderKind(); } else if (kind === 'chat') { p.info(p.readOnlyReason()); }
+  }
+  if (!p.input.disabled) p.input.focus();
+}
+
+async function showHelp() {
+  await formDialog({
+    title: 'Help: shortcuts and commands',
+    extra: el('div', { class: 'help-body' },
+      el('h3', { text: 'Keyboard shortcuts' }),
+      el('dl', { class: 'help-list' }, ...SHORTCUTS.flatMap(([k, d]) => [el('dt', {}, el('kbd', { text: k })), el('dd', { text: d })])),
+      el('h3', { text: 'Commands in the message box' }),
+      el('dl', { class: 'help-list' }, ...COMMANDS.flatMap(([c, d]) => [el('dt', {}, el('kbd', { text: c })), el('dd', { text: d })]),
+        el('dt', {}, el('kbd', { text: ';shortcut' })), el('dd', { text: 'insert a canned response (Tab or Enter picks it)' }))),
+    submitLabel: 'Close',
+  });
+}
+
+function onShortcut(e) {
+  if (document.querySelector('dialog[open]')) return;
+  const typing = e.target instanceof HTMLElement && e.target.closest('input, textarea, select, [contenteditable]');
+  if (e.key === '?' && !typing && !e.altKey && !e.ctrlKey && !e.metaKey) { e.preventDefault(); showHelp(); return; }
+  if (!e.altKey || e.ctrlKey || e.metaKey) return;
+  const actions = {
+    KeyJ: () => nextCase(1), KeyK: () => nextCase(-1),
+    KeyR: () => composeAs('chat'), KeyW: () => composeAs('whisper'), KeyN: () => composeAs('note'),
+    KeyE: () => { const p = currentPane(); if (p && p.type === 'case' && p.allowed().resolve) resolveCase(p.caseObj.id); },
+  };
+  const fn = actions[e.code];
+  if (!fn) return;
+  e.preventDefault();
+  fn();
 }
 
 async function restorePanes() {
@@ -880,10 +1146,11 @@ async function restorePanes() {
   }
 }
 
+/** Ages tick: every element with data-since shows the time since then, with its prefix and suffix. */
 function tick() {
-  for (const node of document.querySelectorAll('#queue .waited')) {
+  for (const node of document.querySelectorAll('.age[data-since]')) {
     const s = secondsSince(node.dataset.since);
-    if (s !== null) node.textContent = `waiting ${duration(s)}`;
+    if (s !== null) node.textContent = `${node.dataset.prefix || ''}${duration(s)}${node.dataset.suffix || ''}`;
   }
 }
 
@@ -895,10 +1162,19 @@ async function onReady(ctx) {
     await joinRoom(r, { open: true });
   };
   const c = conn();
-  state.outbox = new Outbox(c, (m) => { const p = paneForRoom(m.room_id); if (p) p.log.add(m); });
+  state.outbox = new Outbox(c, (m) => {
+    const p = paneForRoom(m.room_id);
+    if (!p) return;
+    p.log.add(m);
+    if (m.kind === 'note' && p.type === 'case' && !m.pending) p.renderDetails();
+  });
   c.on(EV.QUEUE_ALERT, onQueueAlert);
   c.on(EV.CASE_UPDATED, onCaseUpdated);
   c.on(EV.MESSAGE, onMessage);
+  c.on(EV.TYPING, (t) => {
+    const p = t && paneForRoom(t.room_id);
+    if (p && t.account && !sameId(t.account.id, me().id)) p.typingFrom(t.account.id, !!t.typing, t.account.display_name);
+  }); 
   c.on(EV.MONITOR_CASE, onCaseUpdated);
   c.on(EV.MESSAGE_UPDATED, (m) => { const p = m && paneForRoom(m.room_id); if (p) p.log.add(m); });
   c.on(EV.NOTICE, (n) => {
@@ -941,7 +1217,12 @@ async function onReady(ctx) {
   await restorePanes();
   const hash = /^#case=(.+)$/.exec(location.hash);
   if (hash) await openCase(decodeURIComponent(hash[1]));
-  setInterval(tick, 15000);
+  setInterval(tick, 5000);
+  setInterval(() => { if (trainedOnly()) refreshQueue(); }, 20000);
+  window.addEventListener('focus', () => { if (trainedOnly()) refreshQueue(); });
+  document.addEventListener('visibilitychange', onVisible);
+  document.addEventListener('keydown', onShortcut);
+  $('#help-open')?.addEventListener('click', () => showHelp());
 }
 
 startStaffPage({ onReady, title: 'livehelp console' });

@@ -39,7 +39,7 @@ export function formDialog({ title, intro, fields = [], submitLabel = 'OK', onSu
     const cancel = el('button', { type: 'button', text: 'Cancel' });
     const submit = el('button', { type: 'submit', class: 'button-primary', text: submitLabel });
     const form = el('form', { method: 'dialog', novalidate: true },
-      el('h2', { id: `${id}-title`, text: title }),
+      el('h2', { id: `${id}-title`, text: title, tabIndex: -1 }),
       intro ? el('p', { class: 'muted', text: intro }) : null,
       ...rows,
       extra || null,
@@ -86,8 +86,11 @@ export function formDialog({ title, intro, fields = [], submitLabel = 'OK', onSu
       finish(values);
     });
     dialog.showModal();
+    // With no field to fill (a help or history dialog), focus the title so the dialog opens at its top
+    // instead of scrolled down to its buttons.
     const first = form.querySelector('input, select, textarea');
     if (first) first.focus();
+    else { form.querySelector('h2').focus(); dialog.scrollTop = 0; }
   });
 }
 

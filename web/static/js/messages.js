@@ -106,8 +106,13 @@ export class MessageLog {
     const mine = this.opts.me && m.sender && m.sender.id === this.opts.me.id;
     const body = this.bodyText(m);
     const isAction = kind === 'chat' && typeof m.body === 'string' && m.body.startsWith('/me ');
+    // Two sides, as in every chat app: in the staff console staff write on the right and the requester on
+    // the left; elsewhere (the widget, team rooms) what I wrote is on the right.
+    const fromStaff = kind === 'whisper' || kind === 'note' || STAFF_ROLES.some((r) => ((m.sender && m.sender.roles) || []).includes(r));
+    const end = this.opts.sides === 'staff' ? fromStaff : mine;
     const li = el('li', {
-      class: ['msg', `msg-${kind}`, mine && 'msg-mine', m.sensitive && 'msg-sensitive', m.purged && 'msg-purged', isAction && 'msg-action'],
+      class: ['msg', `msg-${kind}`, mine && 'msg-mine', kind !== 'system' && (end ? 'msg-end' : 'msg-start'),
+        kind !== 'system' && (fromStaff ? 'msg-from-staff' : 'msg-from-requester'), m.sensitive && 'msg-sensitive', m.purged && 'msg-purged', isAction && 'msg-action'],
       dataset: { seq: String(m.seq), kind },
     });
     if (kind === 'system') {

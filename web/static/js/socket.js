@@ -42,8 +42,10 @@ export const EV = Object.freeze({
   ALERT_LIST: 'alert.list',
   ALERT_ACK: 'alert.ack',
   CASE_CONTACT: 'case.contact',
+  TYPING_SET: 'typing.set',
   // server -> client
   MESSAGE: 'message',
+  TYPING: 'typing',
   CASE_UPDATED: 'case.updated',
   QUEUE_ALERT: 'queue.alert',
   QUEUE_POSITION: 'queue.position',
