@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server import validate as v
-from server.actions import messages, rooms, throttle
+from server.actions import messages, rooms, throttle, typing
 from server.actions.accounts import me as me_action
 from server.errors import Invalid
 from server.socket.registry import EventContext, event
@@ -28,6 +28,17 @@ async def message_send(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
                                                 kind, sensitive, origin_sid=ctx.sid)
     ctx.emit_after(effects)
     return {"message": view}
+
+
+@event("typing.set")
+async def typing_set(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
+    """A typing hint for the room (never stored; relayed where that kind of message would go)."""
+    room_id = room_id_of(p)
+    on = v.boolean(p, "typing", True)
+    kind = v.choice(p, "kind", ("chat", "whisper", "note"), default="chat")
+    ctx.emit_after(await typing.set_typing(ctx.deps, ctx.account_id, room_id, on, kind,
+                                           origin_sid=ctx.sid))
+    return {}
 
 
 @event("room.create")
