@@ -79,8 +79,9 @@ class Pages:
         self.errors: list[str] = []
         self.contexts: list[Any] = []
 
-    async def new(self, path: str | None = "/", *, width: int = 1280, height: int = 860, bypass_csp: bool = False) -> Any:
-        ctx = await self.browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp)
+    async def new(self, path: str | None = "/", *, width: int = 1280, height: int = 860, bypass_csp: bool = False,
+                  **context: Any) -> Any:
+        ctx = await self.browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp, **context)
         self.contexts.append(ctx)
         page = await ctx.new_page()
         page.set_default_timeout(10_000)

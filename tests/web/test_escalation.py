@@ -12,6 +12,7 @@ from tests.support import LiveServer
 from tests.web.helpers import doc_shot, pane_action
 
 expect = pytest.importorskip("playwright.async_api").expect
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 
 NOTE = "Account locked after a suspicious login, needs the security team"
 
@@ -65,11 +66,19 @@ async def test_escalation_from_dialog_reaches_team_room(pages: Any, server: Live
     history = helper.locator("dialog[open]")
     await expect(history).to_contain_text(route["name"])
     await expect(history).to_contain_text(NOTE)
+    assert not ISO.search(await history.inner_text()), "a raw ISO time in the escalation history"
     await history.get_by_role("button", name="Close").click()
 
     # The team room hears of it.
     case_id = await pane.get_attribute("data-case-id")
     await expect(team_pane.locator(".messages")).to_contain_text(re.compile(f"{re.escape(NOTE)}|#{case_id}\\b|case {case_id}\\b", re.I))
+    # The card is a card: its facts laid out, the response target as "in 23 min", exact time on hover.
+    card = team_pane.locator(".msg-card").first
+    await expect(card).to_contain_text(f"Case #{case_id} escalated to")
+    await expect(card).to_contain_text(NOTE)
+    assert not ISO.search(await team_pane.locator(".messages").inner_text()), "a raw ISO time in the team room"
+    for t in await card.locator("time.rel-time").all():
+        assert await t.get_attribute("title")
     await doc_shot(shot, teammate, "escalation-team-room")
 
     # The requester is told it moved on, and never sees the note.

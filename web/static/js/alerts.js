@@ -1,7 +1,7 @@
 // Getting staff attention: a short tone (WebAudio, no sound files needed), a browser notification
 // when permitted, a count in the tab title, and a banner that stays until someone dismisses it.
 
-import { el, liveRegion } from './dom.js';
+import { el, liveRegion, withTimes } from './dom.js';
 
 let audioCtx = null;
 
@@ -84,7 +84,7 @@ export class AlertStack {
     const dismiss = el('button', { type: 'button', class: 'alert-dismiss', text: 'Dismiss', attrs: { 'aria-label': `Dismiss alert: ${title}` } });
     const box = el('div', { class: ['alert', `alert-${kind}`], dataset: key ? { key } : {}, attrs: { role: 'alert' } },
       el('strong', { class: 'alert-title', text: title }),
-      text ? el('span', { class: 'alert-text', text }) : null,
+      text ? el('span', { class: 'alert-text' }, ...withTimes(text)) : null,
       el('span', { class: 'alert-actions' }, ...actions.map((a) => el('button', {
         type: 'button', class: 'button-small', text: a.label,
         on: { click: () => { a.run(); if (a.dismiss !== false) box.remove(); } },

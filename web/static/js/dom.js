@@ -44,7 +44,7 @@ export function clock(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(d);
 }
 
 /** Human duration: 45 s, 3 min, 1 h 05 min. */
@@ -106,4 +106,57 @@ export function saveBlob(blob, filename) {
 export function newClientId() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
   return `c-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+// ---- times in the viewer's locale and zone (Intl) ----------------------------------------------
+
+const ISO_RE = /\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z/g;
+
+/** "in 23 min" / "5 min ago" in the viewer's language (Intl.RelativeTimeFormat, short style). */
+export function relTime(iso, now = Date.now()) {
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) return '';
+  const s = Math.round((t - now) / 1000);
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
+  const abs = Math.abs(s);
+  if (abs < 45) return rtf.format(0, 'second');
+  if (abs < 45 * 60) return rtf.format(Math.round(s / 60), 'minute');
+  if (abs < 22 * 3600) return rtf.format(Math.round(s / 3600), 'hour');
+  return rtf.format(Math.round(s / 86400), 'day');
+}
+
+/** The exact moment in the viewer's zone, with the zone named: for a tooltip. */
+export function exactTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Intl.DateTimeFormat(undefined, {
+    weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+  }).format(d);
+}
+
+let relTicker = null;
+
+/** A <time> that says "in 23 min" (ticking), with the exact local time on hover. */
+export function timeNode(iso, { prefix = '' } = {}) {
+  if (!relTicker) {
+    relTicker = setInterval(() => {
+      for (const node of document.querySelectorAll('time[data-rel]')) node.textContent = `${node.dataset.prefix || ''}${relTime(node.dataset.rel)}`;
+    }, 10000);
+  }
+  return el('time', { class: 'rel-time', dateTime: iso, dataset: { rel: iso, prefix }, attrs: { title: exactTime(iso) }, text: `${prefix}${relTime(iso)}` });
+}
+
+/** Text with any ISO-8601 UTC instants in it turned into readable, ticking <time> nodes. */
+export function withTimes(text) {
+  const s = String(text ?? '');
+  const out = [];
+  let last = 0;
+  for (const m of s.matchAll(ISO_RE)) {
+    // "respond by <instant>" reads "respond in 23 min" once the instant is relative.
+    if (m.index > last) out.push(s.slice(last, m.index).replace(/\bby $/, ''));
+    out.push(timeNode(m[0]));
+    last = m.index + m[0].length;
+  }
+  if (last < s.length) out.push(s.slice(last));
+  return out;
 }

@@ -3,7 +3,7 @@
 // while I am not connected, and where). Alerts are stored on the server (alert.list / alert.ack), so
 // the inbox is filled from the server on load and kept until acknowledged.
 
-import { el, errorText } from './dom.js';
+import { el, errorText, timeNode, withTimes } from './dom.js';
 import { api } from './api.js';
 import { EV } from './socket.js';
 import { ALERT_TEXT } from './alerts.js';
@@ -81,8 +81,8 @@ export class Inbox {
       const hasCase = a.case_id !== undefined && a.case_id !== null;
       return el('li', { class: ['inbox-item', `severity-${a.severity || 'normal'}`], dataset: { alertId: String(a.id) } },
         el('strong', { text: title }),
-        el('span', { class: 'inbox-text', text: `${hasCase ? `Case #${a.case_id}: ` : ''}${a.message || a.note || ''}` }),
-        el('time', { class: 'muted', text: (a.created_at || '').replace('T', ' ').slice(0, 16), attrs: { datetime: a.created_at } }),
+        el('span', { class: 'inbox-text' }, ...withTimes(`${hasCase ? `Case #${a.case_id}: ` : ''}${a.message || a.note || ''}`)),
+        a.created_at ? el('span', { class: 'muted' }, timeNode(a.created_at)) : null,
         hasCase && this.ctx.openCase ? el('button', { type: 'button', class: 'link-button', text: 'Open', on: { click: () => this.ctx.openCase(a.case_id) } }) : null,
         el('button', { type: 'button', class: 'inbox-ack', text: 'Acknowledge', on: { click: () => this.ack(a.id) } }));
     }));

@@ -1,7 +1,7 @@
 // A room's message log, shared by every view. Kinds look different on purpose: a whisper or a note
 // is something the requester never sees, and staff must be able to tell that at a glance.
 
-import { el, clear, clock, bytes, errorText, saveBlob } from './dom.js';
+import { el, clear, clock, bytes, errorText, saveBlob, exactTime, timeNode, withTimes } from './dom.js';
 import { downloadFile } from './api.js';
 
 const KIND_LABEL = {
@@ -115,8 +115,9 @@ export class MessageLog {
         kind !== 'system' && (fromStaff ? 'msg-from-staff' : 'msg-from-requester'), m.sensitive && 'msg-sensitive', m.purged && 'msg-purged', isAction && 'msg-action'],
       dataset: { seq: String(m.seq), kind },
     });
+    if (kind === 'system' && m.meta && m.meta.event === 'escalation') return this.escalationCard(m, li);
     if (kind === 'system') {
-      li.append(el('span', { class: 'msg-body', text: body }), ' ', el('time', { class: 'msg-time', dateTime: m.created_at || '', text: clock(m.created_at) }));
+      li.append(el('span', { class: 'msg-body' }, ...withTimes(body)), ' ', el('time', { class: 'msg-time', dateTime: m.created_at || '', attrs: { title: exactTime(m.created_at) }, text: clock(m.created_at) }));
       return li;
     }
     const who = (m.sender && m.sender.display_name) || 'livehelp';
@@ -125,7 +126,7 @@ export class MessageLog {
       el('span', { class: 'msg-sender', text: who }),
       roleBadge(m.sender),
       m.sensitive ? el('span', { class: 'badge badge-private', text: 'private', attrs: { title: 'Visible only to the requester, the assigned staff and monitors' } }) : null,
-      el('time', { class: 'msg-time', dateTime: m.created_at || '', text: clock(m.created_at) }),
+      el('time', { class: 'msg-time', dateTime: m.created_at || '', attrs: { title: exactTime(m.created_at) }, text: clock(m.created_at) }),
     );
     let bodyNode;
     if (isAction) bodyNode = el('div', { class: 'msg-body', text: `* ${who} ${m.body.slice(4)}` });
@@ -133,6 +134,26 @@ export class MessageLog {
     li.append(head, bodyNode);
     const att = m.attachment || (m.attachments && m.attachments[0]) || (m.meta && m.meta.attachment);
     if (att && !m.purged) li.append(this.attachmentNode({ name: typeof m.body === 'string' ? m.body : undefined, ...att }));
+    return li;
+  }
+
+  /** An escalation in a team room: a card with its facts, the response target as "in 23 min". */
+  escalationCard(m, li) {
+    const e = m.meta;
+    li.classList.add('msg-card');
+    const row = (term, value) => (value ? [el('dt', { text: term }), el('dd', {}, value)] : []);
+    li.append(
+      el('div', { class: 'card-head' },
+        el('strong', { text: `Case #${e.case_id} escalated to ${e.route}` }),
+        el('time', { class: 'msg-time', dateTime: m.created_at || '', attrs: { title: exactTime(m.created_at) }, text: clock(m.created_at) })),
+      el('dl', { class: 'card-facts' },
+        ...row('Priority', e.priority ? el('span', { class: 'chip chip-priority', text: e.priority }) : null),
+        ...row('Category', e.category),
+        ...row('Requester', e.requester),
+        ...row('Topic', e.topic),
+        ...row('By', e.by && e.by.display_name),
+        ...row('Respond', e.target_at ? timeNode(e.target_at) : 'no response target')),
+      e.note ? el('p', { class: 'card-note', text: e.note }) : null);
     return li;
   }
 

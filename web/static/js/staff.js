@@ -166,6 +166,9 @@ export function startStaffPage({ requireRoles = null, onReady, title }) {
 /** Alerts (personal escalation, SLA breach, blocker, escalation...): a banner, a tone, a notification. */
 export function showAlert(ctx, a) {
   if (!a) return;
+  // Escalating to my own team: the banner would only tell me what I just did.
+  const mine = ctx.session && ctx.session.account && a.by && String(a.by.id) === String(ctx.session.account.id);
+  if (a.kind === 'escalation' && mine) { if (ctx.onAlert) ctx.onAlert(a); return; }
   let [title, fallback, urgency] = ALERT_TEXT[a.kind] || ['Alert', 'Something needs attention.', 'warning'];
   const hasCase = a.case_id !== undefined && a.case_id !== null;
   if (a.kind === 'sla_breach' && a.level === 'warning') {
