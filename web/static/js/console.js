@@ -2,7 +2,7 @@
 // side, whispers and notes, canned responses, IRC-style commands, team rooms; trainees see the
 // same page with a read-only input until a monitor supervises.
 
-import { $, el, clear, show, duration, secondsSince, errorText, saveBlob } from './dom.js';
+import { $, el, clear, show, duration, secondsSince, errorText, saveBlob, timeNode } from './dom.js';
 import { api, downloadFile } from './api.js';
 import { EV } from './socket.js';
 import { MessageLog } from './messages.js';
@@ -128,7 +128,7 @@ function conversationItem(c, { actions = [] } = {}) {
         unread ? el('span', { class: 'count count-unread', text: String(unread), attrs: { 'aria-label': `${unread} unread` } }) : null),
       el('span', { class: 'case-open-meta' }, statusChip(c.status),
         c.helper && !isMine(c) ? el('span', { class: 'muted', text: `with ${c.helper.display_name}` }) : null,
-        el('span', { class: 'muted age', dataset: { since: c.created_at || '' }, text: ageText(c.created_at) })),
+        el('span', { class: 'muted age', dataset: { since: c.created_at || '', suffix: ' ago' }, attrs: { title: c.created_at ? `opened ${new Date(c.created_at).toLocaleString()}` : '' }, text: `${ageText(c.created_at)} ago` })),
       preview ? el('span', { class: 'case-preview', text: preview }) : null),
     actions.length ? el('div', { class: 'case-item-actions' }, ...actions) : null);
 }
@@ -842,7 +842,7 @@ class Pane {
       extra: rows.length
         ? el('ul', { class: 'escalation-list' }, ...rows.map((e) => el('li', {},
           el('strong', { text: `${e.route} · ${e.priority}${e.category ? ` · ${e.category}` : ''} · ${e.status}` }),
-          el('div', { class: 'muted', text: `by ${who(e.escalated_by)}${e.target_at ? `, respond by ${new Date(e.target_at).toLocaleString()}` : ''}${e.outcome ? ` (${e.outcome.replace('_', ' ')})` : ''}` }),
+          el('div', { class: 'muted' }, `by ${who(e.escalated_by)}`, e.target_at ? [', respond ', timeNode(e.target_at)] : null, e.outcome ? ` (${e.outcome.replace('_', ' ')})` : ''),
           e.note ? el('div', { text: e.note }) : null)))
         : el('p', { class: 'muted', text: 'This case was never escalated.' }),
       submitLabel: 'Close',
@@ -879,10 +879,11 @@ class Pane {
   /** Tell the room I am typing: at most once every 3 s, and "stopped" when I send or clear the box. */
   sendTyping(on) {
     const now = Date.now();
-    if (on && this.lastTyping && now - this.lastTyping < 3000) return;
+    const kind = this.type === 'case' ? this.kind.value : 'chat';
+    if (on && this.lastTyping && now - this.lastTyping < 3000 && this.lastTypingKind === kind) return;
     if (!on && !this.lastTyping) return;
     this.lastTyping = on ? now : 0;
-    const kind = this.type === 'case' ? this.kind.value : 'chat';
+    this.lastTypingKind = kind;
     conn().call(EV.TYPING_SET, { room_id: this.roomId, typing: on, kind }).catch(() => { /* a hint only */ });
   }
 

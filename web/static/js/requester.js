@@ -126,10 +126,16 @@ async function connect() {
     if (state.outbox) state.outbox.seen(m);
     if (state.log && state.session && m.room_id === state.session.room_id) {
       state.log.add(m, { live: true });
+      if (m.sender && state.session.account && m.sender.id !== state.session.account.id) { showTyping('', false); tellHost('reply'); }
       if (m.sender && state.session.account && m.sender.id !== state.session.account.id && document.hidden) {
         document.title = 'New message · Live help';
       }
     }
+  });
+  conn.on(EV.TYPING, (t) => {
+    if (!t || !state.session || t.room_id !== state.session.room_id || !t.account) return;
+    if (state.session.account && t.account.id === state.session.account.id) return;
+    showTyping(t.account.display_name, !!t.typing);
   });
   conn.on(EV.MESSAGE_UPDATED, (m) => {
     if (state.log && m && state.session && m.room_id === state.session.room_id) state.log.add(m);
@@ -312,12 +318,36 @@ function renderCaseStatus(before) {
   show($('#leave'), !closed);
 }
 
+let typingTimer = null;
+
+/** "Alice is typing…" under the log; it goes away after 6 s without news or when her message arrives. */
+function showTyping(name, on) {
+  const node = $('#typing');
+  if (!node) return;
+  clearTimeout(typingTimer);
+  node.textContent = on ? `${name || 'Your helper'} is typing…` : '';
+  if (on) typingTimer = setTimeout(() => { node.textContent = ''; }, 6000);
+}
+
+let lastTypingSent = 0;
+
+/** Tell the helper I am typing: at most every 3 s; a stop when I send or clear the box. */
+function sendTyping(on) {
+  if (!state.conn || !state.session || !state.session.room_id) return;
+  const now = Date.now();
+  if (on && now - lastTypingSent < 3000) return;
+  if (!on && !lastTypingSent) return;
+  lastTypingSent = on ? now : 0;
+  state.conn.call(EV.TYPING_SET, { room_id: state.session.room_id, typing: on }).catch(() => { /* a hint only */ });
+}
+
 async function onSend(ev) {
   ev.preventDefault();
   const input = $('#body');
   const body = input.value.trim();
   if (!body) return;
   input.value = '';
+  sendTyping(false);
   showError('#composer-error', null);
   try {
     const sensitive = $('#private').checked;
@@ -382,6 +412,7 @@ async function onLeave() {
 }
 
 function bindComposerKeys() {
+  $('#body').addEventListener('input', (e) => sendTyping(e.target.value.trim() !== ''));
   $('#body').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
@@ -390,7 +421,20 @@ function bindComposerKeys() {
   });
 }
 
+// Embedded (web/static/embed.js): the widget's own Close button hides the frame, and each reply from staff
+// is counted on the launcher while the frame is closed. Only a kind and a count cross to the host page,
+// never a message's text.
+const embedded = window.parent !== window;
+
+function tellHost(type) {
+  if (embedded) window.parent.postMessage({ livehelp: type }, '*');
+}
+
 async function init() {
+  if (embedded) {
+    show($('#widget-close'), true);
+    $('#widget-close').addEventListener('click', () => tellHost('close'));
+  }
   $('#start-form').addEventListener('submit', onStart);
   $('#composer').addEventListener('submit', onSend);
   $('#upload-form').addEventListener('submit', onUpload);
