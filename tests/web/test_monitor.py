@@ -20,6 +20,27 @@ def config_overrides() -> dict[str, Any]:
     return {"helpdesk": {"sla": {"first_response_warning": "5m", "first_response_goal": "30m"}}}
 
 
+AGREE = """() => {
+  const stat = (label) => { const s = Array.from(document.querySelectorAll('#summary .stat'))
+    .find((x) => x.querySelector('span').textContent === label); return s ? Number(s.querySelector('strong').textContent) : null; };
+  const rows = Array.from(document.querySelectorAll('#cases-body tr'));
+  const loadSum = Array.from(document.querySelectorAll('#load-body tr'))
+    .reduce((n, tr) => n + Number(tr.children[1].textContent), 0);
+  return { live: stat('Live cases'), rows: rows.length, queued: stat('Waiting in queue'),
+           queuedRows: rows.filter((r) => r.querySelector('.chip-queued')).length,
+           supervised: stat('Supervised'), supervisedRows: rows.filter((r) => /monitor /.test(r.textContent)).length,
+           load: loadSum };
+}"""
+
+
+async def numbers_agree(page: Any) -> dict[str, Any]:
+    """The dashboard never contradicts itself: each figure matches the table it summarises."""
+    n = await page.evaluate(AGREE)
+    assert n["live"] == n["rows"] and n["queued"] == n["queuedRows"], n
+    assert n["supervised"] == n["supervisedRows"] == n["load"], n
+    return n  # type: ignore[no-any-return]
+
+
 async def test_waiting_colours_and_take_over(pages: Any, server: LiveServer, shot: Any) -> None:
     clock = server.clock
     helper = await server.staff("alice_helper", ["helper"], on_duty=True)
@@ -42,19 +63,28 @@ async def test_waiting_colours_and_take_over(pages: Any, server: LiveServer, sho
     await expect(page.locator("#summary .stat").filter(has_text=re.compile(r"^\S+ min\s*Response goal"))).to_have_text(re.compile(r"^30 min\s*Response goal$"))
     await expect(page.locator("#summary")).not_to_contain_text("(default)")
     await doc_shot(shot, page, "monitor-waiting-colours")
+    assert (await numbers_agree(page))["queued"] == 3
 
     # Alice claims Fay's case; the monitor supervises it, then takes it over with a note.
     await helper.ok("case.claim", {"case_id": ids["Fay"]})
     await expect(row("Fay")).to_contain_text("helper Alice")
+    assert (await numbers_agree(page))["queued"] == 2
     await row("Fay").get_by_role("button", name=re.compile("^Supervise")).click()
     await expect(row("Fay")).to_contain_text("monitor Carol")
     await expect(page.locator("#load-body")).to_contain_text("Carol")
+    assert (await numbers_agree(page))["supervised"] == 1
     await row("Fay").get_by_role("button", name=re.compile("^Take over")).click()
     dialog = page.locator("dialog[open]")
     await dialog.get_by_label(re.compile("^Note")).fill("Taking this one, it touches billing")
     await dialog.get_by_role("button", name="Take over").click()
     await expect(dialog).to_have_count(0)
     await expect(row("Fay")).to_contain_text("helper Carol")
+    await numbers_agree(page)
+    # Live from events: a new request appears at once, with no 30 s poll to wait for.
+    sam = await server.requester("Sam")
+    await sam.ok("help.request", {"topic": "general", "body": "Hello?"})
+    await expect(page.locator("#cases-body tr")).to_have_count(4, timeout=3000)
+    assert (await numbers_agree(page))["queued"] == 3
     update = await helper.wait_for("case.updated", lambda c: (c.get("case", c).get("helper") or {}).get("display_name") == "Carol")
     assert update.get("case", update)["id"] == ids["Fay"]
     await helper.wait_for("message", lambda m: m.get("body") == "Taking this one, it touches billing" and m["kind"] == "note")

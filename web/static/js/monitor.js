@@ -130,12 +130,19 @@ function renderLoad(cases) {
     if (c.trainee) entry.trainees.add(name(c.trainee));
     byMonitor.set(key, entry);
   }
-  const fromServer = state.overview && Array.isArray(state.overview.supervision) ? state.overview.supervision : null;
-  const rows = fromServer
-    ? fromServer.map((s) => [
-      `${name(s.monitor) || s.display_name || String(s.monitor_id)}${s.available === false ? ' (not available)' : ''}`,
-      s.cases ?? s.count ?? 0, (s.trainees || []).map((t) => name(t) || t).join(', ')])
-    : Array.from(byMonitor.values()).map((e) => [name(e.monitor), e.cases, Array.from(e.trainees).join(', ')]);
+  // Counts always come from the live cases (updated by events), so this table never contradicts the
+  // "Supervised" figure; the server's list adds monitors on duty with nothing to supervise.
+  const fromServer = state.overview && Array.isArray(state.overview.supervision) ? state.overview.supervision : [];
+  for (const s of fromServer) {
+    const id = (s.monitor && s.monitor.id) ?? s.monitor_id;
+    if (id === undefined || byMonitor.has(id)) {
+      if (byMonitor.has(id)) byMonitor.get(id).available = s.available;
+      continue;
+    }
+    byMonitor.set(id, { monitor: s.monitor || { display_name: s.display_name || String(id) }, cases: 0, trainees: new Set(), available: s.available });
+  }
+  const rows = Array.from(byMonitor.values()).map((e) => [
+    `${name(e.monitor)}${e.available === false ? ' (not available)' : ''}`, e.cases, Array.from(e.trainees).join(', ')]);
   $('#load-body').replaceChildren(...rows.map(([m, n, t]) => el('tr', {}, el('td', { text: m }), el('td', { text: String(n) }), el('td', { text: t || '—' }))));
   show($('#load-empty'), rows.length === 0);
 }
@@ -218,6 +225,7 @@ async function onReady(ctx) {
     const fresh = typeof k.waiting_seconds === 'number' ? { _at: Date.now() } : {};
     state.cases.set(k.id, { ...(state.cases.get(k.id) || {}), ...k, ...fresh });
     render();
+    refreshSoon();
   };
   c.on(EV.CASE_UPDATED, onCase);
   c.on(EV.MONITOR_CASE, onCase);
@@ -227,12 +235,21 @@ async function onReady(ctx) {
     if (!state.cases.has(k.id)) beep('request');
     state.cases.set(k.id, { status: 'queued', ...(state.cases.get(k.id) || {}), ...k });
     render();
+    refreshSoon();
   });
   c.onReconnect(load);
   ctx.onDutyChange = load;
   await load();
-  setInterval(render, 5000);
-  setInterval(load, 30000);
+  setInterval(render, 5000); // waits tick; the data itself comes from events
+}
+
+let refreshTimer = null;
+
+/** After a burst of events, one overview call brings the figures only the server knows (who is on duty,
+ * waits measured on its clock) in line; no fixed-interval polling. */
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(load, 1500);
 }
 
 startStaffPage({ onReady, requireRoles: ['monitor', 'admin'], title: 'livehelp monitor' });
