@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support import REPO, LiveServer
+from tests.web.helpers import doc_shot
 
 expect = pytest.importorskip("playwright.async_api").expect
 
@@ -65,6 +66,43 @@ async def test_staff_views_have_no_violations(pages: Any, server: LiveServer) ->
     assert not (found := await violations(monitor)), report(found)
 
     admin = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False, bypass_csp=True)
+    for tab in ("Accounts and roles", "Promotion", "Coverage", "Canned responses", "Reports", "Audit and erasure"):
+        await admin.get_by_role("tab", name=tab).click()
+        await admin.wait_for_timeout(200)
+        assert not (found := await violations(admin)), f"{tab}: {report(found)}"
+
+
+async def test_every_view_has_no_violations_in_the_dark_theme(pages: Any, server: LiveServer, shot: Any) -> None:
+    """prefers-color-scheme: dark gives the dark theme; contrast holds there too."""
+    r = await server.requester("Rita")
+    await r.ok("help.request", {"topic": "general", "body": "Where is my parcel?"})
+    console = await pages.staff("alice_helper", ["helper"], bypass_csp=True)
+    await console.emulate_media(color_scheme="dark")
+    assert await console.evaluate("getComputedStyle(document.documentElement).backgroundColor") == "rgb(22, 24, 28)"
+    assert not (found := await violations(console)), report(found)
+    await console.locator("#queue li").first.get_by_role("button", name="Claim").click()
+    pane = console.locator(".pane-case").first
+    await expect(pane.locator(".chip-active")).to_be_visible()
+    for text in ("Hello Rita", "/whisper a whisper", "/note a note"):
+        await pane.locator("textarea").fill(text)
+        await pane.locator("textarea").press("Enter")
+    await expect(pane.locator(".msg-note:not(.msg-pending)")).to_have_count(1)
+    await pane.locator(".menu-button").click()
+    assert not (found := await violations(console)), report(found)
+    await doc_shot(shot, console, "console-dark")
+
+    widget = await pages.new("/", width=390, height=844, bypass_csp=True)
+    await widget.emulate_media(color_scheme="dark")
+    await widget.wait_for_selector("#start:not([hidden])")
+    assert not (found := await violations(widget)), report(found)
+
+    monitor = await pages.staff("carol_monitor", ["monitor"], path="/monitor", bypass_csp=True)
+    await monitor.emulate_media(color_scheme="dark")
+    await expect(monitor.locator("#cases-body tr")).to_have_count(1)
+    assert not (found := await violations(monitor)), report(found)
+
+    admin = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False, bypass_csp=True)
+    await admin.emulate_media(color_scheme="dark")
     for tab in ("Accounts and roles", "Promotion", "Coverage", "Canned responses", "Reports", "Audit and erasure"):
         await admin.get_by_role("tab", name=tab).click()
         await admin.wait_for_timeout(200)
