@@ -28,7 +28,7 @@ from server.deps import Deps
 from server.message_writer import MessageWriter
 from server.notify import Notifier
 from server.scheduler import Scheduler
-from server.socket import json_codec
+from server.socket.frames import TRANSPORT_MAX_BYTES, GuardedJson, GuardedPacket
 from server.socket.send_queue import LivehelpSocketServer
 from server.socket.server import attach
 from server.storage.db import Database
@@ -60,9 +60,12 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
         cors_allowed_origins=list(config.server.cors_origins) or None,
         ping_interval=config.server.ping_interval,
         ping_timeout=config.server.ping_timeout,
-        max_http_buffer_size=1_000_000,
+        # Frames up to TRANSPORT_MAX_BYTES are read and, over the 1 MB payload cap, answered `invalid`
+        # (server/socket/frames.py); larger ones close the socket without being read.
+        max_http_buffer_size=TRANSPORT_MAX_BYTES,
+        serializer=GuardedPacket,
         send_queue_max=config.server.send_queue_max,
-        json=json_codec,
+        json=GuardedJson,  # orjson out (json_codec), guarded json in: python-socketio sets it on the packet class
     )
     notifier = Notifier(sio, connections)
     deps = Deps(config=config, clock=clock, db=db, writer=writer, sealer=sealer, connections=connections,

@@ -1,13 +1,18 @@
-"""The event table: dotted event name -> handler. Handler modules register with @event("name")."""
+"""The event table: dotted event name -> (payload model, handler). Handler modules register with
+@event("name"); the name's payload model comes from server/schemas/registry.py, so an event cannot exist
+without a declared schema, and the dispatcher validates before the handler runs."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from server.deps import Deps
 from server.notify import Effect
+from server.schemas.registry import SOCKET_EVENTS
 
 
 @dataclass
@@ -22,15 +27,28 @@ class EventContext:
         self.effects.extend(effects)
 
 
-Handler = Callable[[EventContext, dict[str, Any]], Awaitable[dict[str, Any]]]
-EVENTS: dict[str, Handler] = {}
+Handler = Callable[[EventContext, Any], Awaitable[dict[str, Any]]]
+H = TypeVar("H", bound=Handler)
 
 
-def event(name: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
+@dataclass(frozen=True, slots=True)
+class Registered:
+    model: type[BaseModel]
+    handler: Handler
+
+
+EVENTS: dict[str, Registered] = {}
+
+
+def event(name: str) -> Callable[[H], H]:
+    model = SOCKET_EVENTS.get(name)
+    if model is None:
+        raise RuntimeError(f"socket event {name!r} has no payload model in server/schemas/registry.py")
+
+    def register(fn: H) -> H:
         if name in EVENTS:
             raise RuntimeError(f"socket event {name!r} registered twice")
-        EVENTS[name] = fn
+        EVENTS[name] = Registered(model, fn)
         return fn
 
     return register

@@ -10,13 +10,16 @@ import logging
 from typing import Any
 
 import socketio
+from pydantic import ValidationError
 
 from server.actions import presence
 from server.actions.throttle import refusal
 from server.deps import Deps
 from server.errors import DomainError, Invalid
 from server.notify import Notifier
+from server.schemas.base import invalid
 from server.socket import handlers  # noqa: F401  (registers every event)
+from server.socket.frames import Undecodable
 from server.socket.registry import EVENTS, EventContext
 from server.wiring.alerts import replay
 
@@ -100,8 +103,10 @@ def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
     async def dispatch(event: str, sid: str, *args: Any) -> dict[str, Any]:
         if event in RESERVED:
             return _reserved_answer(event)
-        handler = EVENTS.get(event)
-        if handler is None:
+        if args and isinstance(args[0], Undecodable):
+            return {"ok": False, **Invalid(args[0].reason).to_dict()}
+        entry = EVENTS.get(event)
+        if entry is None:
             return Invalid(f"unknown event {event!r}").to_dict() | {"ok": False}
         wait = allow(sid)
         if wait:
@@ -111,15 +116,14 @@ def attach(sio: socketio.AsyncServer, deps: Deps, notifier: Notifier) -> None:
         except KeyError:
             return {"ok": False, "error": {"code": "unauthenticated", "message": "not connected"}}
         ctx = EventContext(deps, sid, session["account_id"], session["is_guest"])
-        payload = args[0] if args else {}
         if len(args) > 1:
             return {"ok": False, **Invalid("send one JSON object as the payload").to_dict()}
         try:
-            if payload is None:
-                payload = {}
-            if not isinstance(payload, dict):
-                raise Invalid("the payload must be a JSON object")
-            answer = await handler(ctx, payload)
+            payload = entry.model.model_validate(args[0] if args and args[0] is not None else {}, context=limits)
+        except ValidationError as exc:
+            return {"ok": False, **invalid(exc).to_dict()}
+        try:
+            answer = await entry.handler(ctx, payload)
         except DomainError as exc:
             return {"ok": False, **exc.to_dict()}
         except Exception:

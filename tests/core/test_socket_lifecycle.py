@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiohttp
 import pytest
 import socketio
 from sqlalchemy import func, select
 
 from server.storage.models import Presence
-from tests.support import LiveServer
+from tests.support import LiveServer, RawSocket
 
 
 @pytest.fixture
@@ -33,33 +32,6 @@ async def test_a_refused_connect_carries_code_and_message(server: LiveServer) ->
         await client.connect(server.url, auth={"token": "not-a-token"}, transports=["websocket"], wait_timeout=5)
     assert seen and seen[0]["code"] == "unauthenticated" and isinstance(seen[0]["message"], str)
     assert set(seen[0]) == {"code", "message"}
-
-
-class RawSocket:
-    """Engine.IO v4 / Socket.IO v5 frames over a websocket: the python client refuses reserved names."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.next_id = 0
-
-    async def frame(self) -> str:
-        while True:
-            msg = await self.ws.receive(timeout=5)
-            assert msg.type == aiohttp.WSMsgType.TEXT, msg
-            if msg.data == "2":  # ping
-                await self.ws.send_str("3")
-                continue
-            return str(msg.data)
-
-    async def emit(self, event: str, payload: Any = None) -> Any:
-        self.next_id += 1
-        body = [event] if payload is None else [event, payload]
-        await self.ws.send_str(f"42{self.next_id}{json.dumps(body)}")
-        prefix = f"43{self.next_id}"
-        while True:
-            data = await self.frame()
-            if data.startswith(prefix):
-                return json.loads(data[len(prefix):])[0]
 
 
 async def _presence_rows(server: LiveServer, account_id: int) -> int:

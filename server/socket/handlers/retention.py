@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from server import validate as v
 from server.actions import sensitive
+from server.schemas.retention import MessageMarkSensitive
 from server.socket.registry import EventContext, event
 
 
 @event("message.mark_sensitive")
-async def message_mark_sensitive(ctx: EventContext, p: dict[str, Any]) -> dict[str, Any]:
-    message_id = v.integer(p, "message_id", minimum=1)
-    answer, effects = await sensitive.mark_sensitive(ctx.deps, ctx.account_id, message_id)  # type: ignore[arg-type]
+async def message_mark_sensitive(ctx: EventContext, p: MessageMarkSensitive) -> dict[str, Any]:
+    answer, effects = await sensitive.mark_sensitive(ctx.deps, ctx.account_id, p.message_id)
     ctx.emit_after(effects)
     return answer

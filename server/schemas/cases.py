@@ -1,0 +1,37 @@
+"""The help desk flow's core: request, queue, claim, hold, resume, resolve (socket) and the cases REST query."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from server.schemas.base import Id, Payload, Query, TextRule
+from server.schemas.chat import Body, ClientId
+
+
+class CaseRef(Payload):
+    """Every event that names one case and nothing else."""
+
+    case_id: Id
+
+
+class HelpRequest(Payload):
+    topic: Annotated[str, TextRule(64, one_line=True, blank=True)] | None = None
+    body: Body
+    client_id: ClientId | None = None
+
+
+class CaseResolve(Payload):
+    case_id: Id
+    summary: Annotated[str, TextRule(4000, blank=True)] | None = None
+
+
+class CasesQuery(Query):
+    """GET /api/cases?status=queued,active"""
+
+    status: Annotated[str, TextRule(200, one_line=True, blank=True)] | None = None
+
+
+class CasePath(Query):
+    """A REST path naming a case or another object by id: /api/cases/{id}."""
+
+    id: Id
