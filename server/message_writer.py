@@ -25,7 +25,7 @@ from roles import policy
 from roles.facts import Actor, CaseFacts, RoomFacts
 from server.actions.access import refusal
 from server.clock import Clock
-from server.errors import DomainError, NotFound, Unavailable
+from server.errors import Conflict, DomainError, NotFound, Unavailable
 from server.sealing import Sealer
 from server.storage.db import Database
 from server.storage.facts import case_facts_for, roles_and_teams
@@ -258,6 +258,9 @@ class MessageWriter:
             key = (d.sender_id, d.client_id)
             if key in existing:
                 m = existing[key]
+                if m.room_id != d.room_id:
+                    outcomes.append((p, _client_id_taken()))
+                    continue
                 plaintext = m.body
                 if m.sensitive and m.body_sealed is not None and not m.purged:
                     plaintext = await self.sealer.unseal(session, m.room_id, m.body_sealed)
@@ -265,7 +268,8 @@ class MessageWriter:
                                             teams[sender.id], cases_by_room.get(m.room_id))))
                 continue
             if key in first_in_batch:
-                outcomes.append((p, _SameAs(first_in_batch[key])))  # resolved after insert
+                same_room = batch[first_in_batch[key]].draft.room_id == d.room_id
+                outcomes.append((p, _SameAs(first_in_batch[key]) if same_room else _client_id_taken()))
                 continue
             actor = Actor(id=sender.id, roles=roles[sender.id], teams=teams[sender.id], is_guest=sender.is_guest)
             decision = policy.can_send_message(
@@ -333,6 +337,13 @@ class _SameAs:
     """Placeholder outcome: same (sender, client_id) as the batch's index-th pending message."""
 
     index: int
+
+
+def _client_id_taken() -> Conflict:
+    """A client_id names one message of its sender: reused in another room it is refused, never answered
+    with the other room's message (which would drop the new one silently)."""
+    return Conflict("'client_id' was already used for a message in another room; send a new one",
+                    field="client_id")
 
 
 def _dup(w: Written) -> Written:

@@ -6,9 +6,11 @@ checked by row count, so concurrent handlers never both win. Effects are returne
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from roles import policy
 from server import lifecycle
@@ -110,10 +112,46 @@ async def request_help(deps: Deps, actor_id: int, topic: str, body: str, client_
                        ) -> tuple[dict[str, Any], list[Effect]]:
     """Open a case with its room and first message, queue it, alert whoever serves the queue."""
     lim = deps.config.limits
+    if client_id:  # a retry after a lost ack answers the case it opened, and counts against no limit
+        again = await _repeated_request(deps, actor_id, client_id)
+        if again is not None:
+            return again, []
     await throttle.hit(deps, f"help:account:{actor_id}", lim.help_requests_per_account, lim.help_request_window,
                        "too many help requests; please wait before asking again")
     now = deps.clock.now()
     queue = deps.config.helpdesk.queue_for_topic(topic)
+    try:
+        return await _open_case(deps, actor_id, topic, body, client_id, queue, now)
+    except IntegrityError:
+        # Two sends of one client_id at once: the (sender, client_id) key let one through; answer its case.
+        again = await _repeated_request(deps, actor_id, client_id) if client_id else None
+        if again is None:
+            raise
+        return again, []
+
+
+async def _repeated_request(deps: Deps, actor_id: int, client_id: str) -> dict[str, Any] | None:
+    """The answer to a help.request whose client_id already opened a case (None when it is new); a
+    client_id this account used for another message is refused rather than answered with that message."""
+    async with deps.db.read() as s:
+        first = (await s.execute(select(Message).where(Message.sender_id == actor_id,
+                                                       Message.client_id == client_id))).scalar_one_or_none()
+        if first is None:
+            return None
+        case = (await s.execute(select(Case).where(Case.room_id == first.room_id))).scalar_one_or_none()
+        if case is None or case.requester_id != actor_id or first.seq != 1:
+            raise Conflict("'client_id' was already used for another message; send a new one", field="client_id")
+        room = await s.get(Room, case.room_id)
+        assert room is not None
+        view = await case_view(s, case)
+        room_view = {"id": room.id, "kind": "case", "name": None, "topic": room.topic, "last_seq": room.last_seq,
+                     "membership": "requester", "case_id": case.id}
+        return {"case": requester_view(view), "room": room_view}
+
+
+async def _open_case(deps: Deps, actor_id: int, topic: str, body: str, client_id: str | None, queue: str,
+                     now: dt.datetime) -> tuple[dict[str, Any], list[Effect]]:
+    lim = deps.config.limits
     async with deps.db.transaction() as s:
         actor = await load_actor(s, actor_id, now)
         decision = policy.can_request_help(actor)
