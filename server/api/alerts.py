@@ -4,30 +4,26 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server import validate as v
 from server.actions import alerts, contact, outbound
-from server.api.common import deps_of, json_body, require_session, send_effects
+from server.api.common import body_of, deps_of, path_id, query_of, require_session, send_effects
 from server.errors import Invalid
+from server.schemas.alerts import AlertPreferences, AlertsQuery, DeliveriesQuery, Resume
 
 routes = web.RouteTableDef()
-EMAIL_MAX = 320
 
 
 @routes.get("/api/alerts")
 async def list_alerts(request: web.Request) -> web.Response:
     """?unacknowledged=true: only those not acknowledged yet."""
     session = await require_session(request)
-    only = request.query.get("unacknowledged", "false").lower() == "true"
+    only = query_of(request, AlertsQuery).unacknowledged
     return web.json_response(await alerts.list_alerts(deps_of(request), session.account_id, only))
 
 
 @routes.post("/api/alerts/{id}/ack")
 async def ack(request: web.Request) -> web.Response:
     session = await require_session(request)
-    try:
-        alert_id = int(request.match_info["id"])
-    except ValueError:
-        raise Invalid("alert id must be a whole number") from None
+    alert_id = path_id(request)
     await send_effects(request, await alerts.acknowledge(deps_of(request), session.account_id, alert_id))
     return web.json_response({})
 
@@ -42,12 +38,11 @@ async def get_preferences(request: web.Request) -> web.Response:
 async def put_preferences(request: web.Request) -> web.Response:
     """{"email": "" or an address, "kinds": [alert kinds that reach me while I am not connected]}."""
     session = await require_session(request)
-    body = await json_body(request)
-    email = v.text(body, "email", max_chars=EMAIL_MAX, required=False, multiline=False) or ""
-    email = email.strip()
+    body = await body_of(request, AlertPreferences)
+    email = (body.email or "").strip()
     if email and ("@" not in email or " " in email):
         raise Invalid("email must be an e-mail address (or empty)", field="email")
-    kinds = v.string_list(body, "kinds", max_items=50, max_chars=64)
+    kinds = list(body.kinds or ())
     return web.json_response(await outbound.set_preferences(deps_of(request), session.account_id, email, kinds))
 
 
@@ -55,18 +50,12 @@ async def put_preferences(request: web.Request) -> web.Response:
 async def deliveries(request: web.Request) -> web.Response:
     """The outbound delivery log, newest first: ?status=pending|sent|failed&limit=N (admins)."""
     session = await require_session(request)
-    status = request.query.get("status") or None
-    try:
-        limit = max(1, min(500, int(request.query.get("limit", "100"))))
-    except ValueError:
-        raise Invalid("limit must be a whole number", field="limit") from None
-    return web.json_response(await outbound.delivery_log(deps_of(request), session.account_id, status, limit))
+    q = query_of(request, DeliveriesQuery)
+    return web.json_response(await outbound.delivery_log(deps_of(request), session.account_id, q.status, q.limit))
 
 
 @routes.post("/api/resume")
 async def resume(request: web.Request) -> web.Response:
     """{"token"} from the link in a reply notice -> {"token", "account", "case_id", "room_id"} (no login)."""
-    body = await json_body(request)
-    token = v.text(body, "token", max_chars=200, multiline=False)
-    assert token is not None
-    return web.json_response(await contact.resume(deps_of(request), token))
+    body = await body_of(request, Resume)
+    return web.json_response(await contact.resume(deps_of(request), body.token))

@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from server.actions.accounts import Session, authenticate
 from server.deps import Deps
 from server.errors import DomainError, Invalid
 from server.notify import Effect, Notifier
+from server.schemas.base import IdPath, parse
 
 log = logging.getLogger("livehelp.api")
 
+M = TypeVar("M", bound=BaseModel)
 DEPS = web.AppKey("deps", Deps)
 NOTIFIER = web.AppKey("notifier", Notifier)
 
@@ -39,14 +42,41 @@ async def require_session(request: web.Request) -> Session:
     return await authenticate(deps_of(request), bearer(request))
 
 
-async def json_body(request: web.Request) -> dict[str, Any]:
+JSON_BODY_MAX = 1_000_000  # a JSON body larger than this is refused (413) before it is parsed
+
+
+async def body_of(request: web.Request, model: type[M]) -> M:
+    """The JSON body validated as `model` (server/schemas/): `invalid` naming the field, 413 when too large."""
+    if (request.content_length or 0) > JSON_BODY_MAX:
+        raise _too_large(request.content_length or 0)
+    raw = await request.read()
+    if len(raw) > JSON_BODY_MAX:
+        raise _too_large(len(raw))
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Invalid("the request body must be JSON") from None
-    if not isinstance(body, dict):
+        data = json.loads(raw) if raw.strip() else None
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise Invalid("the request body must be JSON (UTF-8, not nested too deeply)") from None
+    if not isinstance(data, dict):
         raise Invalid("the request body must be a JSON object")
-    return body
+    return parse(model, data, deps_of(request).config.limits)
+
+
+def query_of(request: web.Request, model: type[M], **path: str) -> M:
+    """The query string (and path parameters given as keywords) validated as `model`; an empty value is
+    the same as a missing one."""
+    params: dict[str, str] = {k: v for k, v in request.query.items() if v != ""}
+    params.update(path)
+    return parse(model, params, deps_of(request).config.limits)
+
+
+def path_id(request: web.Request, key: str = "id") -> int:
+    """The numeric id in the path (1 .. 2**63-1), else `invalid` naming it."""
+    return parse(IdPath, {"id": request.match_info[key]}).id
+
+
+def _too_large(size: int) -> web.HTTPRequestEntityTooLarge:
+    return web.HTTPRequestEntityTooLarge(max_size=JSON_BODY_MAX, actual_size=size,
+                                         reason=f"the request body is larger than {JSON_BODY_MAX:,} bytes")
 
 
 def client_ip(request: web.Request) -> str:

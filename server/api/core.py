@@ -5,10 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import text
 
-from server import validate as v
 from server.actions import accounts, cases, messages
-from server.api.common import bearer, client_ip, deps_of, json_body, require_session
-from server.errors import Invalid
+from server.api.common import bearer, body_of, client_ip, deps_of, path_id, query_of, require_session
+from server.schemas.cases import CasesQuery
+from server.schemas.chat import RoomMessagesQuery
+from server.schemas.roles import Guest, Login
 
 routes = web.RouteTableDef()
 
@@ -24,10 +25,8 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.post("/api/session")
 async def login(request: web.Request) -> web.Response:
-    body = await json_body(request)
-    username = v.text(body, "username", max_chars=64, multiline=False)
-    password = v.text(body, "password", max_chars=1024, multiline=False)
-    return web.json_response(await accounts.login(deps_of(request), username, password, client_ip(request)))  # type: ignore[arg-type]
+    body = await body_of(request, Login)
+    return web.json_response(await accounts.login(deps_of(request), body.username, body.password, client_ip(request)))
 
 
 @routes.delete("/api/session")
@@ -41,9 +40,8 @@ async def logout(request: web.Request) -> web.Response:
 @routes.post("/api/guest")
 async def guest(request: web.Request) -> web.Response:
     deps = deps_of(request)
-    body = await json_body(request)
-    name = v.text(body, "display_name", max_chars=deps.config.limits.display_name_max_chars, multiline=False)
-    return web.json_response(await accounts.create_guest(deps, name, client_ip(request)))  # type: ignore[arg-type]
+    body = await body_of(request, Guest)
+    return web.json_response(await accounts.create_guest(deps, body.display_name, client_ip(request)))
 
 
 @routes.get("/api/me")
@@ -55,14 +53,14 @@ async def me(request: web.Request) -> web.Response:
 @routes.get("/api/cases")
 async def list_cases(request: web.Request) -> web.Response:
     session = await require_session(request)
-    status = request.query.get("status")
+    status = query_of(request, CasesQuery).status
     return web.json_response({"cases": await cases.list_cases(deps_of(request), session.account_id, status)})
 
 
 @routes.get("/api/cases/{id}")
 async def get_case(request: web.Request) -> web.Response:
     session = await require_session(request)
-    case_id = _int(request.match_info["id"], "case id")
+    case_id = path_id(request)
     return web.json_response({"case": await cases.get_case(deps_of(request), session.account_id, case_id)})
 
 
@@ -70,20 +68,7 @@ async def get_case(request: web.Request) -> web.Response:
 async def room_messages(request: web.Request) -> web.Response:
     session = await require_session(request)
     deps = deps_of(request)
-    room_id = _int(request.match_info["id"], "room id")
-    after = _int(request.query.get("after", "0"), "after")
-    limit = _int(request.query.get("limit", "50"), "limit")
-    if not 1 <= limit <= deps.config.limits.history_max:
-        raise Invalid(f"limit must be 1..{deps.config.limits.history_max}")
-    msgs = await messages.history(deps, session.account_id, room_id, after=after, before=None, limit=limit)
+    room_id = path_id(request)
+    q = query_of(request, RoomMessagesQuery)
+    msgs = await messages.history(deps, session.account_id, room_id, after=q.after, before=None, limit=q.limit)
     return web.json_response({"messages": msgs})
-
-
-def _int(raw: str, what: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid(f"{what} must be a whole number") from None
-    if value < 0:
-        raise Invalid(f"{what} must not be negative")
-    return value

@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from server.actions import escalations, reports
-from server.api.common import deps_of, require_session, send_effects
-from server.errors import Invalid
+from server.api.common import deps_of, path_id, query_of, require_session, send_effects
+from server.schemas.escalation import EscalationReportQuery
 
 routes = web.RouteTableDef()
 
@@ -15,7 +15,7 @@ routes = web.RouteTableDef()
 @routes.get("/api/admin/reports/escalations")
 async def escalation_report(request: web.Request) -> web.Response:
     session = await require_session(request)
-    month = request.query.get("month") or None
+    month = query_of(request, EscalationReportQuery).month
     return web.json_response(await reports.escalation_report(deps_of(request), session.account_id, month))
 
 
@@ -30,8 +30,5 @@ async def escalation_routes(request: web.Request) -> web.Response:
 @routes.get("/api/cases/{id}/escalations")
 async def case_escalations(request: web.Request) -> web.Response:
     session = await require_session(request)
-    raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise Invalid("case id must be a whole number")
-    rows = await escalations.case_escalations(deps_of(request), session.account_id, int(raw))
+    rows = await escalations.case_escalations(deps_of(request), session.account_id, path_id(request))
     return web.json_response({"escalations": rows})

@@ -10,21 +10,12 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.multipart import BadContentDispositionHeader
 
 from server.actions import attachments, sensitive
-from server.api.common import deps_of, json_body, require_session, send_effects
+from server.api.common import body_of, deps_of, path_id, query_of, require_session, send_effects
 from server.errors import Invalid
+from server.schemas.retention import Erasure, RetentionAuditQuery
 
 routes = web.RouteTableDef()
 _CHUNK = 64 * 1024
-
-
-def _int(raw: str, what: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid(f"{what} must be a whole number") from None
-    if value < 1:
-        raise Invalid(f"{what} must be positive")
-    return value
 
 
 async def _next_part(reader: MultipartReader) -> Any:
@@ -44,7 +35,7 @@ async def upload(request: web.Request) -> web.Response:
     """multipart/form-data: `file` (required), `sensitive` ("true"/"false", default from config)."""
     session = await require_session(request)
     deps = deps_of(request)
-    case_id = _int(request.match_info["id"], "case id")
+    case_id = path_id(request)
     limit = deps.config.retention.uploads.max_size
     if not request.content_type.startswith("multipart/"):
         raise Invalid("send the file as multipart/form-data in a field named 'file'")
@@ -85,8 +76,7 @@ async def upload(request: web.Request) -> web.Response:
 @routes.get("/api/attachments/{id}")
 async def download(request: web.Request) -> web.Response:
     session = await require_session(request)
-    found = await attachments.download(deps_of(request), session.account_id, _int(request.match_info["id"],
-                                                                                    "attachment id"))
+    found = await attachments.download(deps_of(request), session.account_id, path_id(request))
     fallback = quote(found.name.encode("ascii", "replace").decode("ascii").replace('"', "_"))
     return web.Response(body=found.data, content_type=found.content_type, headers={
         "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(found.name)}",
@@ -99,20 +89,13 @@ async def download(request: web.Request) -> web.Response:
 async def erase(request: web.Request) -> web.Response:
     """Right to erasure: {"requester": ACCOUNT_ID or USERNAME} (admins)."""
     session = await require_session(request)
-    body = await json_body(request)
-    who: Any = body.get("requester")
-    if isinstance(who, bool) or not isinstance(who, (int, str)) or not str(who).strip() or len(str(who)) > 64:
-        raise Invalid("'requester' must be an account id or a username", field="requester")
-    return web.json_response(await sensitive.erase_requester(deps_of(request), session.account_id, who))
+    body = await body_of(request, Erasure)
+    return web.json_response(await sensitive.erase_requester(deps_of(request), session.account_id, body.requester))
 
 
 @routes.get("/api/retention/audit")
 async def audit(request: web.Request) -> web.Response:
     session = await require_session(request)
-    case_raw = request.query.get("case_id")
-    limit = _int(request.query.get("limit", "100"), "limit")
-    if limit > 1000:
-        raise Invalid("limit must be at most 1000")
-    rows = await sensitive.audit_log(deps_of(request), session.account_id,
-                                     case_id=_int(case_raw, "case_id") if case_raw else None, limit=limit)
+    q = query_of(request, RetentionAuditQuery)
+    rows = await sensitive.audit_log(deps_of(request), session.account_id, case_id=q.case_id, limit=q.limit)
     return web.json_response({"audit": rows})

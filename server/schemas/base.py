@@ -8,6 +8,7 @@ Limits that config.yaml sets (message length, history page) come in the validati
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from server.clock import parse_iso
 from server.errors import Invalid
 
 MAX_ID = 2**63 - 1  # BIGINT: larger ids cannot exist, and the driver fails on them
@@ -161,3 +163,21 @@ def parse(model: type[M], data: Any, limits: object | None = None) -> M:
         return model.model_validate({} if data is None else data, context=limits)
     except ValidationError as exc:
         raise invalid(exc) from None
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_iso(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("instant", "must be an ISO-8601 time like 2026-01-05T09:00:00Z")
+
+
+Instant = Annotated[dt.datetime, BeforeValidator(_instant)]
+
+
+class IdPath(Query):
+    """A REST path naming one object by id: /api/cases/{id}."""
+
+    id: Id

@@ -30,8 +30,3 @@ class CasesQuery(Query):
 
     status: Annotated[str, TextRule(200, one_line=True, blank=True)] | None = None
 
-
-class CasePath(Query):
-    """A REST path naming a case or another object by id: /api/cases/{id}."""
-
-    id: Id

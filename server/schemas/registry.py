@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from server.schemas import alerts, cases, chat, escalation, helpdesk, retention, roles
-from server.schemas.base import Empty
+from server.schemas.base import Empty, IdPath
 
 SOCKET_EVENTS: dict[str, type[BaseModel]] = {
     # the case life
@@ -62,8 +62,43 @@ SOCKET_EVENTS: dict[str, type[BaseModel]] = {
     "message.mark_sensitive": retention.MessageMarkSensitive,
 }
 
-# "METHOD /path" -> {"body": model, "query": model, "path": model}: what the REST handler validates.
-REST_ROUTES: dict[str, dict[str, type[BaseModel]]] = {}
+# "METHOD /path" -> {"body" | "query" | "path": model}: what each REST handler validates (server/api/ reads
+# with body_of / query_of / path_id and these models; test_schemas checks every route here exists).
+_ID: dict[str, type[BaseModel]] = {"path": IdPath}
+REST_ROUTES: dict[str, dict[str, type[BaseModel]]] = {
+    "POST /api/session": {"body": roles.Login},
+    "POST /api/guest": {"body": roles.Guest},
+    "GET /api/cases": {"query": cases.CasesQuery},
+    "GET /api/cases/{id}": _ID,
+    "GET /api/rooms/{id}/messages": {"path": IdPath, "query": chat.RoomMessagesQuery},
+    "GET /api/alerts": {"query": alerts.AlertsQuery},
+    "POST /api/alerts/{id}/ack": _ID,
+    "PUT /api/me/alert-preferences": {"body": alerts.AlertPreferences},
+    "GET /api/admin/deliveries": {"query": alerts.DeliveriesQuery},
+    "POST /api/resume": {"body": alerts.Resume},
+    "GET /api/admin/reports/escalations": {"query": escalation.EscalationReportQuery},
+    "GET /api/cases/{id}/escalations": _ID,
+    "GET /api/cases/{id}/transcript": _ID,
+    "POST /api/admin/shifts": {"body": helpdesk.ShiftCreate},
+    "GET /api/admin/shifts": {"query": helpdesk.ShiftsQuery},
+    "DELETE /api/admin/shifts/{id}": _ID,
+    "GET /api/admin/coverage": {"query": helpdesk.CoverageQuery},
+    "POST /api/admin/canned": {"body": helpdesk.CannedSave},
+    "PUT /api/admin/canned/{ref}": {"body": helpdesk.CannedUpdate},
+    "POST /api/signup": {"body": roles.SignUp},
+    "GET /api/admin/accounts": {"query": roles.AccountsQuery},
+    "POST /api/admin/accounts": {"body": roles.AccountCreate},
+    "PATCH /api/admin/accounts/{id}": {"path": IdPath, "body": roles.AccountUpdate},
+    "POST /api/admin/accounts/{id}/roles": {"path": IdPath, "body": roles.RolesChange},
+    "POST /api/admin/accounts/{id}/promote": {"path": IdPath, "body": roles.Promote},
+    "GET /api/admin/trainees": {"query": roles.TraineesQuery},
+    "GET /api/admin/trainees/{id}": _ID,
+    "GET /api/admin/audit": {"query": roles.AuditQuery},
+    "POST /api/cases/{id}/attachments": _ID,  # multipart: `file`, `sensitive` ("true"/"false")
+    "GET /api/attachments/{id}": _ID,
+    "POST /api/retention/erasures": {"body": retention.Erasure},
+    "GET /api/retention/audit": {"query": retention.RetentionAuditQuery},
+}
 
 
 def json_schemas() -> dict[str, Any]:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from aiohttp.web import RouteDef
 
+from server.api import alerts as api_alerts
+from server.api import core as api_core
+from server.api import escalation as api_escalation
+from server.api import helpdesk as api_helpdesk
+from server.api import retention as api_retention
+from server.api import roles as api_roles
 from server.errors import Invalid
 from server.schemas.base import Payload, parse
 from server.schemas.chat import MessageSend, Sync
@@ -24,7 +31,11 @@ def test_every_registered_event_has_a_model_and_a_json_schema() -> None:
     json.dumps(schemas)  # plain JSON, ready for the OpenAPI / AsyncAPI documents
 
 
-def test_every_rest_model_has_a_json_schema() -> None:
+def test_every_rest_model_has_a_json_schema_and_names_a_real_route() -> None:
+    served = {f"{r.method} {r.path}" for table in (api_alerts.routes, api_core.routes, api_escalation.routes,
+                                                   api_helpdesk.routes, api_retention.routes, api_roles.routes)
+              for r in table if isinstance(r, RouteDef)}
+    assert set(REST_ROUTES) <= served, set(REST_ROUTES) - served
     schemas = json_schemas()["rest"]
     assert set(schemas) == set(REST_ROUTES)
     for route, parts in schemas.items():
