@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from server.schemas.base import Id, Payload, Query, TextRule
-from server.schemas.chat import Body, ClientId
+from server.schemas.chat import Body
 
 
 class CaseRef(Payload):
@@ -17,7 +17,8 @@ class CaseRef(Payload):
 class HelpRequest(Payload):
     topic: Annotated[str, TextRule(64, one_line=True, blank=True)] | None = None
     body: Body
-    client_id: ClientId | None = None
+    # optional: "" is the same as none (the server then names the first message itself)
+    client_id: Annotated[str, TextRule(200, one_line=True, blank=True, limit="client_id_max_chars")] | None = None
 
 
 class CaseResolve(Payload):

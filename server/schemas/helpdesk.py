@@ -25,7 +25,7 @@ class ShiftCreate(Payload):
     """POST /api/admin/shifts: whose (account_id or username), when, weekly until when."""
 
     account_id: Id | None = None
-    username: Annotated[str, TextRule(64, one_line=True)] | None = None
+    username: Annotated[str, TextRule(64, one_line=True, blank=True)] | None = None
     starts_at: Instant
     ends_at: Instant
     weekly: bool = False
@@ -58,5 +58,5 @@ class CannedSave(Payload):
 class CannedUpdate(Payload):
     """PUT /api/admin/canned/{ref}: rename and/or change the text."""
 
-    shortcut: Shortcut | None = None
-    text: Annotated[str, TextRule(CANNED_TEXT_MAX)] | None = None
+    shortcut: Annotated[str, TextRule(40, one_line=True, blank=True)] | None = None
+    text: Annotated[str, TextRule(CANNED_TEXT_MAX, blank=True)] | None = None

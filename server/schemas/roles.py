@@ -19,6 +19,8 @@ class CaseVouch(Payload):
 Username = Annotated[str, TextRule(64, one_line=True)]
 Password = Annotated[str, TextRule(1024, one_line=True)]
 DisplayName = Annotated[str, TextRule(200, one_line=True, limit="display_name_max_chars")]
+# Optional text may be empty, as before the models: the action decides what "" means (no change, no name).
+MaybeDisplayName = Annotated[str, TextRule(200, one_line=True, blank=True, limit="display_name_max_chars")]
 Reason = Annotated[str, TextRule(1000, blank=True)]
 RoleNames = Annotated[list[Annotated[str, TextRule(32, blank=True)]], Field(max_length=10)]
 TeamNames = Annotated[list[Annotated[str, TextRule(64, blank=True)]], Field(max_length=50)]
@@ -42,7 +44,7 @@ class SignUp(Payload):
 
     username: Username
     password: Password
-    display_name: DisplayName | None = None
+    display_name: MaybeDisplayName | None = None
 
 
 class AccountCreate(Payload):
@@ -52,14 +54,14 @@ class AccountCreate(Payload):
     password: Password
     roles: RoleNames | None = None
     teams: TeamNames | None = None
-    display_name: DisplayName | None = None
+    display_name: MaybeDisplayName | None = None
     reason: Reason | None = None
 
 
 class AccountUpdate(Payload):
     """PATCH /api/admin/accounts/{id}: only what is given changes."""
 
-    display_name: DisplayName | None = None
+    display_name: MaybeDisplayName | None = None
     roles: RoleNames | None = None
     teams: TeamNames | None = None
     reason: Reason | None = None
