@@ -6,7 +6,8 @@ and trainee). `queue.alert` goes to exactly the on-duty helpers and trainees who
 
 Expected wait: each claimed case yields a sample "seconds waited per place in the queue" (its wait until
 claimed divided by its place on arrival); the estimate for place p is the median of the last
-`helpdesk.wait.sample_size` samples in that queue times p (`wait.default_per_place` with no history).
+`helpdesk.wait.sample_size` samples in that queue times p (`wait.default_per_place` with no history),
+never below `WAIT_FLOOR_PER_PLACE` a place: one quick claim must not promise the next requester "about 4 s".
 Cases that arrived off hours are kept out of the samples (a night's wait says nothing about the day).
 Off hours, the time until the next scheduled shift of someone serving the queue is added (null if
 nobody is scheduled).
@@ -87,6 +88,9 @@ class QueueOutlook:
         return round(base)
 
 
+WAIT_FLOOR_PER_PLACE = 60.0
+
+
 async def per_place_seconds(s: AsyncSession, deps: Deps, queue: str) -> float:
     """Median seconds waited per place over the queue's last N claims (see the module docstring)."""
     cfg = deps.config.helpdesk.wait
@@ -96,7 +100,9 @@ async def per_place_seconds(s: AsyncSession, deps: Deps, queue: str) -> float:
         .order_by(Case.claimed_at.desc(), Case.id.desc()).limit(cfg.sample_size))).all()
     samples = [max((claimed - created).total_seconds(), 0.0) / max(place or 1, 1)
                for created, claimed, place in rows if claimed is not None]
-    return float(statistics.median(samples)) if samples else cfg.default_per_place
+    if not samples:
+        return cfg.default_per_place
+    return max(float(statistics.median(samples)), WAIT_FLOOR_PER_PLACE)
 
 
 async def outlook(s: AsyncSession, deps: Deps, queue: str, now: dt.datetime) -> QueueOutlook:

@@ -25,3 +25,15 @@ async def test_queue_list_previews_and_monitors_available(server: LiveServer) ->
     assert (await bob.ok("queue.list"))["monitors_available"] == 1
     await carol.ok("duty.set", {"on_duty": False})
     assert (await bob.ok("queue.list"))["monitors_available"] == 0
+
+
+async def test_expected_wait_has_a_floor_after_quick_claims(server: LiveServer) -> None:
+    """One claim 4 s after the request must not promise the next requester "about 4 s"."""
+    alice = await server.staff("alice_helper", ["helper"], on_duty=True)
+    rita = await server.requester("Rita")
+    first = await rita.ok("help.request", {"topic": "general", "body": "Quick one"})
+    server.clock.advance(seconds=4)
+    await alice.ok("case.claim", {"case_id": first["case"]["id"]})
+    sam = await server.requester("Sam")
+    ack = await sam.ok("help.request", {"topic": "general", "body": "And me?"})
+    assert ack["expected_wait_seconds"] == 60
