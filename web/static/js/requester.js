@@ -6,6 +6,7 @@ import { api, loadSession, saveSession, guestLogin, downloadFile } from './api.j
 import { Connection, EV } from './socket.js';
 import { MessageLog } from './messages.js';
 import { Outbox } from './outbox.js';
+import { formDialog } from './dialogs.js';
 
 const announce = liveRegion('sr-live', 'polite');
 
@@ -399,7 +400,15 @@ function resetToStart() {
 }
 
 async function onLeave() {
-  if (!window.confirm('Leave this chat? If nobody has answered yet, your request will be withdrawn.')) return;
+  const c0 = state.session && state.session.case;
+  const sure = await formDialog({
+    title: 'Leave this chat?',
+    intro: c0 && c0.status === 'queued'
+      ? 'Nobody has answered yet, so your request will be withdrawn.'
+      : 'You can start a new question afterwards; this chat stays with the helpdesk.',
+    submitLabel: 'Leave',
+  });
+  if (!sure) return;
   const c = state.session && state.session.case;
   if (c && c.status === 'queued' && state.conn) {
     try { await state.conn.call(EV.CASE_ABANDON, { case_id: c.id }); } catch (_) { /* leaving anyway */ }
