@@ -5,9 +5,11 @@ import { $, $$, el, errorText } from './dom.js';
 import { api } from './api.js';
 import { startStaffPage } from './staff.js';
 import { formDialog } from './dialogs.js';
+import { EV } from './socket.js';
 
 const A = '/api/admin';
-const state = { ctx: null, weekStart: startOfWeek(new Date()), accounts: [] };
+const state = { ctx: null, weekStart: startOfWeek(new Date()), accounts: [], knownTeams: [] };
+const ROLES = ['trainee', 'helper', 'monitor', 'admin'];
 const token = () => state.ctx.session.token;
 const list = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
 const nameOf = (a) => (a && (a.display_name || a.username)) || '';
@@ -18,11 +20,41 @@ function status(id, text, isError = false) {
   node.className = isError ? 'error' : 'muted';
 }
 
+/** The server's own sentence ("no account named frank"); only a route the server lacks reads differently. */
 function notReady(e) {
-  return e && (e.status === 404 || e.code === 'not_found')
-    ? 'This part of the server is not available yet.'
-    : errorText(e);
+  if (e && e.status === 404 && !(e.message && e.code)) return 'This part of the server is not available yet.';
+  return errorText(e);
 }
+
+/** Teams to pick from: the escalation routes' and expert teams, and every team someone already has. */
+async function loadKnownTeams() {
+  const teams = new Set();
+  try {
+    const ack = await state.ctx.conn.call(EV.ESCALATION_ROUTES, {});
+    for (const r of ack.routes || []) if (r.team) teams.add(r.team);
+    for (const t of ack.experts || []) teams.add(typeof t === 'string' ? t : t.team);
+  } catch (_) { /* the accounts' teams only */ }
+  for (const a of state.accounts) for (const t of a.teams || []) teams.add(t);
+  state.knownTeams = Array.from(teams).filter(Boolean).sort();
+  renderCreatePickers();
+}
+
+/** Checkboxes for roles and known teams in the create form, and a box for a team not listed yet. */
+function renderCreatePickers() {
+  const roles = $('#acc-roles');
+  const teams = $('#acc-teams');
+  if (!roles || !teams) return;
+  const box = (name, value, idBase) => el('span', { class: 'pick' },
+    el('input', { type: 'checkbox', id: `${idBase}-${value.replace(/[^a-z0-9-]/gi, '_')}`, name, value }),
+    el('label', { htmlFor: `${idBase}-${value.replace(/[^a-z0-9-]/gi, '_')}`, text: value }));
+  if (!roles.querySelector('input')) roles.append(...ROLES.map((r) => box('role', r, 'acc-role')));
+  const keep = new Set($$('#acc-teams input[name=team]:checked').map((i) => i.value));
+  $$('#acc-teams .pick').forEach((n) => n.remove());
+  teams.querySelector('.picks').append(...state.knownTeams.map((t) => box('team', t, 'acc-team')));
+  for (const i of $$('#acc-teams input[name=team]')) i.checked = keep.has(i.value);
+}
+
+const picked = (sel) => $$(`${sel}:checked`).map((i) => i.value);
 
 // ---- tabs (arrow keys move between tabs, as the ARIA pattern asks) ---------------------------
 
@@ -68,6 +100,7 @@ async function loadAccounts() {
     state.accounts = [];
     status('#accounts-status', notReady(e), true);
   }
+  if (!state.knownTeams.length) loadKnownTeams();
   $('#accounts-body').replaceChildren(...state.accounts.map((a) => el('tr', {},
     el('td', { text: a.username }),
     el('td', { text: a.display_name || '' }),
@@ -83,11 +116,17 @@ async function editAccount(a) {
     title: `Roles and teams of ${a.username}`,
     fields: [
       { name: 'display_name', label: 'Display name', value: a.display_name || '' },
-      { name: 'roles', label: 'Roles (comma separated: trainee, helper, monitor, admin)', value: (a.roles || []).join(', ') },
-      { name: 'teams', label: 'Teams (comma separated)', value: (a.teams || []).join(', ') },
+      ...ROLES.map((r) => ({ name: `role:${r}`, label: r, type: 'checkbox', value: (a.roles || []).includes(r) })),
+      ...Array.from(new Set([...state.knownTeams, ...(a.teams || [])])).sort()
+        .map((t) => ({ name: `team:${t}`, label: t, type: 'checkbox', value: (a.teams || []).includes(t) })),
+      { name: 'other_teams', label: 'Other teams (comma separated, optional)' },
     ],
     submitLabel: 'Save',
-    onSubmit: async (v) => api.patch(`${A}/accounts/${encodeURIComponent(a.id)}`, { display_name: v.display_name, roles: list(v.roles), teams: list(v.teams) }, token()),
+    onSubmit: async (v) => {
+      const roles = ROLES.filter((r) => v[`role:${r}`]);
+      const teams = [...Object.keys(v).filter((k) => k.startsWith('team:') && v[k]).map((k) => k.slice(5)), ...list(v.other_teams)];
+      return api.patch(`${A}/accounts/${encodeURIComponent(a.id)}`, { display_name: v.display_name, roles, teams }, token());
+    },
   });
   if (values) await loadAccounts();
 }
@@ -98,14 +137,15 @@ async function onCreateAccount(e) {
     username: $('#acc-username').value.trim(),
     display_name: $('#acc-display').value.trim() || undefined,
     password: $('#acc-password').value,
-    roles: list($('#acc-roles').value),
-    teams: list($('#acc-teams').value),
+    roles: picked('#acc-roles input[name=role]'),
+    teams: [...picked('#acc-teams input[name=team]'), ...list($('#acc-team-other').value)],
   };
   if (!body.username || !body.password) { status('#accounts-status', 'Username and password are required.', true); return; }
   try {
     await api.post(`${A}/accounts`, body, token());
     e.target.reset();
     await loadAccounts();
+    await loadKnownTeams();
     status('#accounts-status', `Created ${body.username}.`);
   } catch (err) {
     status('#accounts-status', notReady(err), true);
@@ -271,12 +311,33 @@ async function loadCanned() {
   $('#canned-body').replaceChildren(...rows.map((c) => el('tr', {},
     el('td', {}, el('kbd', { text: c.shortcut })),
     el('td', { text: c.text }),
-    el('td', {}, el('button', {
-      type: 'button', class: 'button-small', text: 'Delete', attrs: { 'aria-label': `Delete canned response ${c.shortcut}` },
-      on: { click: async () => {
-        try { await api.del(`${A}/canned/${encodeURIComponent(c.id ?? c.shortcut)}`, token()); await loadCanned(); } catch (e) { status('#canned-status', notReady(e), true); }
-      } },
-    })))));
+    el('td', {}, el('div', { class: 'row-actions' },
+      el('button', { type: 'button', class: 'button-small', text: 'Edit…', attrs: { 'aria-label': `Edit canned response ${c.shortcut}` }, on: { click: () => editCanned(c) } }),
+      el('button', { type: 'button', class: 'button-small button-warn', text: 'Delete…', attrs: { 'aria-label': `Delete canned response ${c.shortcut}` }, on: { click: () => deleteCanned(c) } }))))));
+}
+
+async function editCanned(c) {
+  const values = await formDialog({
+    title: `Edit ;${c.shortcut}`,
+    intro: 'Placeholders such as {requester_name} are filled in for each case.',
+    fields: [
+      { name: 'shortcut', label: 'Shortcut', value: c.shortcut, required: true },
+      { name: 'text', label: 'Text', type: 'textarea', value: c.text, required: true, rows: 4 },
+    ],
+    submitLabel: 'Save',
+    onSubmit: async (v) => api.put(`${A}/canned/${encodeURIComponent(c.id ?? c.shortcut)}`, { shortcut: v.shortcut, text: v.text }, token()),
+  });
+  if (values) { await loadCanned(); status('#canned-status', `Saved ;${values.shortcut}.`); }
+}
+
+async function deleteCanned(c) {
+  const sure = await formDialog({
+    title: `Delete ;${c.shortcut}?`,
+    intro: `"${c.text}" will no longer be offered to anyone. This cannot be undone.`,
+    submitLabel: 'Delete',
+    onSubmit: async () => api.del(`${A}/canned/${encodeURIComponent(c.id ?? c.shortcut)}`, token()),
+  });
+  if (sure) { await loadCanned(); status('#canned-status', `Deleted ;${c.shortcut}.`); }
 }
 
 async function onSaveCanned(e) {
