@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from server.config_reader import ConfigError, Reader
+from server.config_base import ConfigError, validate
+from server.config_reader import Reader
 from server.config_sections.alerts import AlertsConfig
 from server.config_sections.escalation import EscalationConfig
 from server.config_sections.helpdesk import HelpdeskConfig
@@ -235,10 +236,10 @@ def config_from_mapping(raw: Any, base_dir: str = ".") -> Config:
         auth=_auth(r.section("auth")),
         limits=_limits(r.section("limits")),
         logging=_logging(r.section("logging")),
-        helpdesk=HelpdeskConfig.parse(r.section("helpdesk")),
-        roles=RolesConfig.parse(r.section("roles")),
+        helpdesk=validate(HelpdeskConfig, r.get("helpdesk"), "helpdesk"),
+        roles=validate(RolesConfig, r.get("roles"), "roles"),
         escalation=EscalationConfig.parse(r.section("escalation")),
-        retention=RetentionConfig.parse(r.section("retention")),
+        retention=validate(RetentionConfig, r.get("retention"), "retention"),
         alerts=AlertsConfig.parse(r.section("alerts")),
         metrics=MetricsConfig.parse(r.section("metrics")),
         base_dir=base_dir,

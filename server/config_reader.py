@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, TypeAlias
 
+from server.config_base import ConfigError
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 
@@ -20,10 +22,6 @@ _int: TypeAlias = int
 _float: TypeAlias = float
 _bool: TypeAlias = bool
 _list: TypeAlias = list
-
-
-class ConfigError(Exception):
-    """One clear line naming the key that is wrong."""
 
 
 def parse_duration(value: Any, path: str) -> float:

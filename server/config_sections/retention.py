@@ -8,10 +8,11 @@ one line naming the key.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from server.config_reader import ConfigError, Reader
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, model_validator
+
+from server.config_base import Bool, Duration, Int, Invalid, Section, Str, matching, none_is_empty
 
 DAY = 86400.0
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$", re.IGNORECASE)
@@ -28,17 +29,30 @@ DEFAULT_UPLOAD_TYPES = ("text/plain", "image/png", "image/jpeg", "image/gif", "i
 DATA_CLASSES = ("sensitive_messages", "uploads", "guest_transcripts", "audit_detail")
 
 
-@dataclass(frozen=True)
-class SensitivePattern:
-    name: str
+class SensitivePattern(Section):
+    # A unique short name (shown to staff as the reason a message was marked).
+    name: Annotated[Str, matching(r"^[a-z][a-z0-9_]{0,31}$", "a unique short name of a-z, 0-9, '_' is required")]
+    # config.yaml gives `regex` (text) and `ignore_case`; the model holds the compiled expression.
     regex: re.Pattern[str]
     # Only a match whose digits pass the Luhn check counts (card numbers).
-    luhn: bool = False
+    luhn: Bool = False
 
-
-def _default_patterns() -> tuple[SensitivePattern, ...]:
-    return tuple(SensitivePattern(n, re.compile(rx, re.IGNORECASE if ic else 0), luhn)
-                 for n, rx, ic, luhn in DEFAULT_PATTERNS)
+    @model_validator(mode="before")
+    @classmethod
+    def _compile(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("regex"), str):
+            return data
+        data = dict(data)
+        ignore_case = data.pop("ignore_case", False)
+        if not isinstance(ignore_case, bool):
+            raise Invalid(f"expected true or false, got {ignore_case!r}", at=("ignore_case",))
+        try:
+            rx = re.compile(data["regex"], re.IGNORECASE if ignore_case else 0)
+        except re.error as exc:
+            raise Invalid(f"not a valid regular expression ({exc})", at=("regex",)) from None
+        if rx.match(""):
+            raise Invalid("matches the empty text, so every message would be sensitive", at=("regex",))
+        return {**data, "regex": rx}
 
 
 # name, regex, ignore case, luhn. Kept in step with config.yaml (which lists them for operators to edit).
@@ -52,126 +66,87 @@ DEFAULT_PATTERNS: tuple[tuple[str, str, bool, bool], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class RetentionPeriods:
+def _default_patterns() -> tuple[SensitivePattern, ...]:
+    return tuple(SensitivePattern.model_validate({"name": n, "regex": rx, "ignore_case": ic, "luhn": luhn})
+                 for n, rx, ic, luhn in DEFAULT_PATTERNS)
+
+
+def parse_size(value: Any) -> int:
+    """'10MB', '512KiB', '2mb' or a number of bytes -> bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    m = _SIZE.match(value) if isinstance(value, str) else None
+    if m is None:
+        raise Invalid(f"expected a size like 10MB or 512KiB, got {value!r}")
+    return int(float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "").lower() or None])
+
+
+def _sniffable(content_type: str) -> str:
+    if content_type not in SNIFFABLE_TYPES:
+        raise Invalid(f"{content_type!r} cannot be recognised from a file's bytes; choose from "
+                      f"{', '.join(SNIFFABLE_TYPES)}")
+    return content_type
+
+
+class RetentionPeriods(Section):
     """Seconds kept after a case closes, per data class (audit_detail: after the audit record is written)."""
 
-    sensitive_messages: float = 30 * DAY
-    uploads: float = 30 * DAY
-    guest_transcripts: float = 30 * DAY
-    audit_detail: float = 30 * DAY
+    sensitive_messages: Duration = 30 * DAY
+    uploads: Duration = 30 * DAY
+    guest_transcripts: Duration = 30 * DAY
+    audit_detail: Duration = 30 * DAY
 
 
-@dataclass(frozen=True)
-class ScheduleConfig:
+class ScheduleConfig(Section):
     # How often the server runs the purge itself; 0 = never (run `livehelp retention run` from cron).
-    every: float = 3600.0
+    every: Duration = 3600.0
     # Delay after start before the first run.
-    first_after: float = 60.0
+    first_after: Duration = 60.0
     # Cases per batch: each case commits on its own; the lease is renewed between batches.
-    batch_size: int = 100
+    batch_size: Annotated[Int, Field(ge=1, le=10000)] = 100
     # A crashed holder's lease lapses after this long; a running job renews it every batch.
-    lease: float = 600.0
+    lease: Duration = 600.0
+
+    @model_validator(mode="after")
+    def _lease_floor(self) -> ScheduleConfig:
+        if self.lease < 10:
+            raise Invalid("must be at least 10s", at=("lease",))
+        return self
 
 
-@dataclass(frozen=True)
-class UploadsConfig:
-    max_size: int = 10 * 1000**2
-    sensitive_by_default: bool = True
-    types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES
+class UploadsConfig(Section):
+    max_size: Annotated[int, BeforeValidator(parse_size), Field(ge=1)] = 10 * 1000**2
+    sensitive_by_default: Bool = True
+    types: tuple[Annotated[Str, AfterValidator(_sniffable)], ...] = DEFAULT_UPLOAD_TYPES
 
 
-@dataclass(frozen=True)
-class RetentionConfig:
+class AutoSensitiveConfig(Section):
+    enabled: Bool = True
+    patterns: tuple[SensitivePattern, ...] = Field(default_factory=_default_patterns)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> AutoSensitiveConfig:
+        names = [p.name for p in self.patterns]
+        dup = next((i for i, n in enumerate(names) if n in names[:i]), None)
+        if dup is not None:
+            raise Invalid(f"a unique short name is required, got {names[dup]!r} twice", at=("patterns", dup, "name"))
+        return self
+
+
+class RetentionConfig(Section):
     # File holding the base64 master key (relative to config.yaml). $LIVEHELP_MASTER_KEY wins when set.
     # Empty: on SQLite a key file is created beside the database on first start; elsewhere the start fails.
-    master_key_file: str = ""
-    periods: RetentionPeriods = field(default_factory=RetentionPeriods)
-    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
-    uploads: UploadsConfig = field(default_factory=UploadsConfig)
-    auto_sensitive: bool = True
-    patterns: tuple[SensitivePattern, ...] = field(default_factory=_default_patterns)
+    master_key_file: Annotated[str, BeforeValidator(none_is_empty), Strict()] = ""
+    periods: RetentionPeriods = Field(default_factory=RetentionPeriods)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    uploads: UploadsConfig = Field(default_factory=UploadsConfig)
+    # config.yaml's `auto_sensitive: {enabled, patterns}`; read through the two properties below.
+    auto: AutoSensitiveConfig = Field(default_factory=AutoSensitiveConfig, alias="auto_sensitive")
 
-    @classmethod
-    def parse(cls, r: Reader) -> RetentionConfig:
-        d = cls()
-        master_key_file = r.opt_str("master_key_file", "") or ""
+    @property
+    def auto_sensitive(self) -> bool:
+        return self.auto.enabled
 
-        pr = r.section("periods")
-        dp = RetentionPeriods()
-        periods = RetentionPeriods(**{name: pr.duration(name, getattr(dp, name)) for name in DATA_CLASSES})
-        pr.done()
-
-        sr = r.section("schedule")
-        ds = ScheduleConfig()
-        schedule = ScheduleConfig(
-            every=sr.duration("every", ds.every),
-            first_after=sr.duration("first_after", ds.first_after),
-            batch_size=sr.int("batch_size", ds.batch_size, minimum=1, maximum=10000),
-            lease=sr.duration("lease", ds.lease),
-        )
-        if schedule.lease < 10:
-            raise ConfigError(f"config key '{sr.key('lease')}': must be at least 10s")
-        sr.done()
-
-        ur = r.section("uploads")
-        du = UploadsConfig()
-        types = ur.str_list("types", list(du.types))
-        for i, t in enumerate(types):
-            if t not in SNIFFABLE_TYPES:
-                raise ConfigError(f"config key '{ur.key('types')}[{i}]': {t!r} cannot be recognised from a "
-                                  f"file's bytes; choose from {', '.join(SNIFFABLE_TYPES)}")
-        uploads = UploadsConfig(
-            max_size=parse_size(ur.get("max_size", du.max_size), ur.key("max_size")),
-            sensitive_by_default=ur.bool("sensitive_by_default", du.sensitive_by_default),
-            types=types,
-        )
-        if uploads.max_size < 1:
-            raise ConfigError(f"config key '{ur.key('max_size')}': must be at least 1 byte")
-        ur.done()
-
-        ar = r.section("auto_sensitive")
-        auto = ar.bool("enabled", d.auto_sensitive)
-        patterns = _patterns(ar) if ar.has("patterns") else d.patterns
-        ar.done()
-
-        cfg = cls(master_key_file=master_key_file, periods=periods, schedule=schedule, uploads=uploads,
-                  auto_sensitive=auto, patterns=patterns)
-        r.done()
-        return cfg
-
-
-def _patterns(r: Reader) -> tuple[SensitivePattern, ...]:
-    out: list[SensitivePattern] = []
-    names: set[str] = set()
-    for i, raw in enumerate(r.list("patterns")):
-        pr = Reader(raw, r.key(f"patterns[{i}]"))
-        name = pr.str("name")
-        if not re.match(r"^[a-z][a-z0-9_]{0,31}$", name) or name in names:
-            raise ConfigError(f"config key '{pr.key('name')}': a unique short name of a-z, 0-9, '_' is "
-                              f"required, got {name!r}")
-        names.add(name)
-        flags = re.IGNORECASE if pr.bool("ignore_case", False) else 0
-        try:
-            rx = re.compile(pr.str("regex"), flags)
-        except re.error as exc:
-            raise ConfigError(f"config key '{pr.key('regex')}': not a valid regular expression ({exc})") from None
-        if rx.match(""):
-            raise ConfigError(f"config key '{pr.key('regex')}': matches the empty text, so every message would "
-                              f"be sensitive")
-        out.append(SensitivePattern(name, rx, pr.bool("luhn", False)))
-        pr.done()
-    return tuple(out)
-
-
-def parse_size(value: Any, path: str) -> int:
-    """'10MB', '512KiB', '2mb' or a number of bytes -> bytes."""
-    if isinstance(value, bool):
-        raise ConfigError(f"config key '{path}': expected a size like 10MB, got {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        m = _SIZE.match(value)
-        if m:
-            return int(float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "").lower() or None])
-    raise ConfigError(f"config key '{path}': expected a size like 10MB or 512KiB, got {value!r}")
+    @property
+    def patterns(self) -> tuple[SensitivePattern, ...]:
+        return self.auto.patterns

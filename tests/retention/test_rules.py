@@ -12,7 +12,7 @@ from retention.sniff import UploadRefused, check_upload, normalize_type, sniff
 from roles import policy
 from roles.facts import Actor, CaseFacts, RoomFacts
 from server.config import ConfigError
-from server.config_reader import Reader
+from server.config_base import validate
 from server.config_sections.retention import RetentionConfig, parse_size
 
 PATTERNS = RetentionConfig().patterns
@@ -67,12 +67,12 @@ def test_check_upload_rules() -> None:
 
 def test_config_section_errors() -> None:
     def parse(raw: object) -> RetentionConfig:
-        return RetentionConfig.parse(Reader(raw, "retention"))
+        return validate(RetentionConfig, raw, "retention")
 
     assert parse({}).periods.sensitive_messages == 30 * 86400
     assert parse({"periods": {"uploads": "7d"}}).periods.uploads == 7 * 86400
     assert parse({"uploads": {"max_size": "2MiB"}}).uploads.max_size == 2 * 1024 * 1024
-    assert parse_size(512, "x") == 512
+    assert parse_size(512) == 512
     for raw, fragment in [
         ({"periodz": {}}, "'retention.periodz': unknown setting"),
         ({"periods": {"sensitive": "30d"}}, "'retention.periods.sensitive': unknown setting"),
