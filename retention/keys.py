@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.clock import Clock, SystemClock
-from server.config_reader import ConfigError
+from server.config_base import ConfigError
 from server.storage.db import sqlite_path
 from server.storage.models.retention import CaseKey, RetentionMaster
 

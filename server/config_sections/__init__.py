@@ -1,1 +1,1 @@
-"""One module per config.yaml section owned by a feature area; each exposes a frozen dataclass with parse()."""
+"""One module per config.yaml section owned by a feature area; each declares frozen pydantic models."""

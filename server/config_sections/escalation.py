@@ -9,9 +9,11 @@ or `user:USERNAME`; it is resolved against the accounts at the moment the alert 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from server.config_reader import ConfigError, Reader, parse_duration
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+
+from server.config_base import Bool, Duration, Invalid, Section, Str, Texts, matching, named, parse_duration
 
 AUDIENCE_KINDS = ("team", "role", "on_duty", "user")
 _ROOM_NAME = re.compile(r"^#[a-z0-9][a-z0-9_.-]*$")
@@ -29,49 +31,105 @@ DEFAULT_PATTERNS = (
 )
 
 
-def parse_audience(r: Reader, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def check_audience(items: tuple[str, ...], extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     """A list of `team`, `case`, `team:NAME`, `role:ROLE`, `on_duty:ROLE`, `user:USERNAME` (`case`: the
     helper, trainee and supervising monitor on the alert's case)."""
-    items = r.str_list(name, list(default)) if r.has(name) else default
     for item in items:
         kind, _, arg = item.partition(":")
-        if item in ("team", "case"):
+        if item in ("team", "case", *extra):
             continue
         if kind not in AUDIENCE_KINDS or not arg.strip():
-            raise ConfigError(
-                f"config key '{r.key(name)}': {item!r} is not an audience; use team, case, team:NAME, role:ROLE, "
-                "on_duty:ROLE or user:USERNAME")
-    return tuple(items)
+            raise Invalid(f"{item!r} is not an audience; use team, case, team:NAME, role:ROLE, on_duty:ROLE or "
+                          "user:USERNAME")
+    return items
 
 
-@dataclass(frozen=True)
-class Priority:
-    name: str
+Audience = Annotated[Texts, AfterValidator(check_audience)]
+
+
+def _target(value: Any) -> Any:
+    """A duration, `now` (0) or none / never / eventually (no target)."""
+    word = value.strip().lower() if isinstance(value, str) else None
+    return 0.0 if word == "now" else _no_target(value)
+
+
+def _no_target(value: Any) -> Any:
+    """A duration or none / never / eventually (no target)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in _NO_TARGET):
+        return None
+    return parse_duration(value)
+
+
+def _checklist(items: tuple[str, ...]) -> tuple[str, ...]:
+    items = tuple(i.strip() for i in items)
+    if any(not i for i in items):
+        raise Invalid("a checklist item cannot be empty")
+    return items
+
+
+Checklist = Annotated[Texts, AfterValidator(_checklist)]
+
+
+class Priority(Section):
+    name: Annotated[Str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
     # Seconds the team has to respond; None = no target ("eventually").
-    target: float | None
+    target: Annotated[float | None, BeforeValidator(_target)] = None
     # Items to confirm for this priority (on top of the route's own checklist).
-    checklist: tuple[str, ...] = ()
+    checklist: Checklist = ()
     # Page the on-call accounts at once, on duty or not.
-    page: bool = False
+    page: Bool = False
     # Seconds the team has to resolve the case from the hand-off; None = no resolution target.
-    resolution_target: float | None = None
+    resolution_target: Annotated[float | None, BeforeValidator(_no_target)] = None
+
+    @model_validator(mode="after")
+    def _resolution_after_response(self) -> Priority:
+        res = self.resolution_target
+        if res is not None and (res <= 0 or (self.target is not None and res < self.target)):
+            raise Invalid("must be above 0 and not shorter than the response target", at=("resolution_target",))
+        return self
 
 
-@dataclass(frozen=True)
-class Route:
-    name: str
-    team: str
-    room: str
-    description: str = ""
-    holding_reply: str = ""
-    priorities: tuple[Priority, ...] = ()
-    checklist: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    confirm_first: bool = False
-    confirm_question: str = ""
-    alert: tuple[str, ...] = ("team",)
+class Route(Section):
+    name: Str
+    team: Str
+    # The team room; default `#<route name>`.
+    room: Annotated[Str, matching(_ROOM_NAME.pattern, "team rooms look like #name (a-z, 0-9, '_', '.', '-')")]
+    description: Str = ""
+    holding_reply: Str = ("Your question has been passed to a specialist team. Someone from that team will "
+                          "reply here.")
+    priorities: tuple[Priority, ...]
+    checklist: Checklist = ()
+    categories: Texts = ()
+    confirm_first: Bool = False
+    confirm_question: Str = "This question is best answered by another team. May we pass your chat to them?"
+    alert: Audience = ("team",)
     # None: the section's on_call.
-    on_call: tuple[str, ...] | None = None
+    on_call: Audience | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _room(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            room = data.get("room", f"#{data.get('name')}")
+            data = {**data, "room": room.strip().lower() if isinstance(room, str) else room}
+        return data
+
+    @field_validator("priorities")
+    @classmethod
+    def _priorities(cls, priorities: tuple[Priority, ...]) -> tuple[Priority, ...]:
+        names = [p.name for p in priorities]
+        if not priorities:
+            raise Invalid("a route needs at least one priority")
+        if len(set(names)) != len(names) or not all(names):
+            raise Invalid("priority names must be unique and not empty")
+        return priorities
+
+    @field_validator("holding_reply")
+    @classmethod
+    def _holding_reply(cls, text: str) -> str:
+        if not text.strip():
+            raise Invalid("the requester must be told something")
+        return text
 
     def priority(self, name: str) -> Priority | None:
         return next((p for p in self.priorities if p.name == name), None)
@@ -84,37 +142,77 @@ class Route:
         return tuple(dict.fromkeys(self.checklist + tuple(i for p in self.priorities for i in p.checklist)))
 
 
-@dataclass(frozen=True)
-class PersonalEscalationConfig:
-    enabled: bool = True
+def _routes(value: Any) -> Any:
+    """Route names are checked on the key itself (the error names `escalation.routes.<key>`)."""
+    for name in value if isinstance(value, dict) else ():
+        if not _ROUTE_NAME.match(str(name)):
+            raise Invalid("route names are a-z, 0-9, '_', '.', '-'", at=(str(name),))
+    return named(value)
+
+
+class PersonalEscalationConfig(Section):
+    enabled: Bool = True
     # Phrases matched against every requester chat message in a case room.
-    patterns: tuple[str, ...] = DEFAULT_PATTERNS
+    patterns: Texts = DEFAULT_PATTERNS
     # Who is alerted (audience); default every on-duty monitor and every admin.
-    notify: tuple[str, ...] = ("case", "on_duty:monitor", "role:admin")
+    notify: Audience = ("case", "on_duty:monitor", "role:admin")
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not p.strip() for p in patterns):
+            raise Invalid("a pattern cannot be empty")
+        return patterns
 
 
-@dataclass(frozen=True)
-class ExpertsConfig:
+class ExpertsConfig(Section):
     # Teams case.involve_expert may call on.
-    teams: tuple[str, ...] = ()
+    teams: Texts = ()
     # Ready text sent to the experts; {case_id}, {link}, {team}, {by}, {topic} are filled in.
-    mention_text: str = "Could you answer in case #{case_id} ({topic})? {by} asked {team} for help: {link}"
+    mention_text: Str = "Could you answer in case #{case_id} ({topic})? {by} asked {team} for help: {link}"
 
 
-@dataclass(frozen=True)
-class EscalationConfig:
-    routes: tuple[Route, ...] = ()
-    on_call: tuple[str, ...] = ("team:on-call",)
+class EscalationConfig(Section):
+    # config.yaml: route name -> route; read as `routes` (a tuple, in file order).
+    route_map: Annotated[dict[str, Route], BeforeValidator(_routes)] = Field(default_factory=dict, alias="routes")
+    on_call: Audience = ("team:on-call",)
     # Seconds between response-target checks; 0 = no loop (something else calls run_once).
-    sla_check_interval: float = 60.0
-    case_link: str = "/console#case={case_id}"
+    sla_check_interval: Duration = 60.0
+    case_link: Str = "/console#case={case_id}"
     # POST every blocker page as JSON here too (a pager gateway); empty = sockets only.
-    pager_webhook: str | None = None
-    experts: ExpertsConfig = field(default_factory=ExpertsConfig)
-    personal_escalation: PersonalEscalationConfig = field(default_factory=PersonalEscalationConfig)
+    pager_webhook: Annotated[Str | None, BeforeValidator(lambda v: v or None)] = None
+    experts: ExpertsConfig = Field(default_factory=ExpertsConfig)
+    personal_escalation: PersonalEscalationConfig = Field(default_factory=PersonalEscalationConfig)
+
+    @field_validator("route_map")
+    @classmethod
+    def _rooms_unique(cls, routes: dict[str, Route]) -> dict[str, Route]:
+        rooms = [x.room for x in routes.values()]
+        dup = next((x for x in rooms if rooms.count(x) > 1), None)
+        if dup:
+            raise Invalid(f"two routes share the team room {dup}")
+        return routes
+
+    @field_validator("case_link")
+    @classmethod
+    def _case_link(cls, link: str) -> str:
+        if "{case_id}" not in link:
+            raise Invalid("must contain {case_id}")
+        return link
+
+    @field_validator("pager_webhook")
+    @classmethod
+    def _pager_webhook(cls, url: str | None) -> str | None:
+        if url and not url.startswith(("http://", "https://")):
+            raise Invalid("expected an http(s) URL")
+        return url
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return tuple(self.route_map.values())
 
     def route(self, name: str) -> Route | None:
-        return next((r for r in self.routes if r.name == name), None)
+        return self.route_map.get(name)
 
     def link(self, case_id: int) -> str:
         return self.case_link.format(case_id=case_id)
@@ -127,108 +225,3 @@ class EscalationConfig:
         for aud in audiences:
             names |= {a.partition(":")[2] for a in aud if a.startswith("team:")}
         return names
-
-    @classmethod
-    def parse(cls, r: Reader) -> EscalationConfig:
-        d = cls()
-        routes = tuple(_route(Reader(spec, r.key(f"routes.{name}")), str(name))
-                       for name, spec in r.mapping("routes").items())
-        rooms = [x.room for x in routes]
-        dup = next((x for x in rooms if rooms.count(x) > 1), None)
-        if dup:
-            raise ConfigError(f"config key '{r.key('routes')}': two routes share the team room {dup}")
-        link = r.str("case_link", d.case_link)
-        if "{case_id}" not in link:
-            raise ConfigError(f"config key '{r.key('case_link')}': must contain {{case_id}}")
-        webhook = r.opt_str("pager_webhook") or None
-        if webhook and not webhook.startswith(("http://", "https://")):
-            raise ConfigError(f"config key '{r.key('pager_webhook')}': expected an http(s) URL")
-        er = r.section("experts")
-        experts = ExpertsConfig(teams=er.str_list("teams"),
-                                mention_text=er.str("mention_text", ExpertsConfig.mention_text))
-        er.done()
-        pr = r.section("personal_escalation")
-        pd = PersonalEscalationConfig()
-        personal = PersonalEscalationConfig(
-            enabled=pr.bool("enabled", pd.enabled),
-            patterns=pr.str_list("patterns", list(pd.patterns)) if pr.has("patterns") else pd.patterns,
-            notify=parse_audience(pr, "notify", pd.notify),
-        )
-        if any(not p.strip() for p in personal.patterns):
-            raise ConfigError(f"config key '{pr.key('patterns')}': a pattern cannot be empty")
-        pr.done()
-        cfg = cls(
-            routes=routes,
-            on_call=parse_audience(r, "on_call", d.on_call),
-            sla_check_interval=r.duration("sla_check_interval", d.sla_check_interval),
-            case_link=link,
-            pager_webhook=webhook,
-            experts=experts,
-            personal_escalation=personal,
-        )
-        r.done()
-        return cfg
-
-
-def _route(r: Reader, name: str) -> Route:
-    if not _ROUTE_NAME.match(name):
-        raise ConfigError(f"config key '{r.path}': route names are a-z, 0-9, '_', '.', '-'")
-    team = r.str("team")
-    room = r.str("room", f"#{name}").strip().lower()
-    if not _ROOM_NAME.match(room):
-        raise ConfigError(f"config key '{r.key('room')}': team rooms look like #name (a-z, 0-9, '_', '.', '-')")
-    priorities: list[Priority] = []
-    raw_priorities = r.list("priorities")
-    if not raw_priorities:
-        raise ConfigError(f"config key '{r.key('priorities')}': a route needs at least one priority")
-    for i, spec in enumerate(raw_priorities):
-        pr = Reader(spec, r.key(f"priorities[{i}]"))
-        pname = pr.str("name").strip()
-        raw_target = pr.get("target")
-        if raw_target is None or (isinstance(raw_target, str) and raw_target.strip().lower() in _NO_TARGET):
-            target: float | None = None
-        elif isinstance(raw_target, str) and raw_target.strip().lower() == "now":
-            target = 0.0
-        else:
-            target = parse_duration(raw_target, pr.key("target"))
-        raw_resolution = pr.get("resolution_target")
-        resolution: float | None = None
-        if raw_resolution is not None and not (isinstance(raw_resolution, str)
-                                               and raw_resolution.strip().lower() in _NO_TARGET):
-            resolution = parse_duration(raw_resolution, pr.key("resolution_target"))
-            if resolution <= 0 or (target is not None and resolution < target):
-                raise ConfigError(f"config key '{pr.key('resolution_target')}': must be above 0 and not shorter "
-                                  "than the response target")
-        priorities.append(Priority(name=pname, target=target, checklist=_items(pr, "checklist"),
-                                   page=pr.bool("page", False), resolution_target=resolution))
-        pr.done()
-    names = [p.name for p in priorities]
-    if len(set(names)) != len(names) or not all(names):
-        raise ConfigError(f"config key '{r.key('priorities')}': priority names must be unique and not empty")
-    route = Route(
-        name=name,
-        team=team,
-        room=room,
-        description=r.str("description", ""),
-        holding_reply=r.str("holding_reply", "Your question has been passed to a specialist team. "
-                                             "Someone from that team will reply here."),
-        priorities=tuple(priorities),
-        checklist=_items(r, "checklist"),
-        categories=r.str_list("categories"),
-        confirm_first=r.bool("confirm_first", False),
-        confirm_question=r.str("confirm_question", "This question is best answered by another team. "
-                                                   "May we pass your chat to them?"),
-        alert=parse_audience(r, "alert", ("team",)),
-        on_call=parse_audience(r, "on_call", ()) if r.has("on_call") else None,
-    )
-    if not route.holding_reply.strip():
-        raise ConfigError(f"config key '{r.key('holding_reply')}': the requester must be told something")
-    r.done()
-    return route
-
-
-def _items(r: Reader, name: str) -> tuple[str, ...]:
-    items = tuple(i.strip() for i in r.str_list(name))
-    if any(not i for i in items):
-        raise ConfigError(f"config key '{r.key(name)}': a checklist item cannot be empty")
-    return items

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server.actions import distress, escalations, experts
-from server.config_reader import ConfigError
+from server.config_base import ConfigError
 from server.deps import Deps
 from server.wiring.jobs import looping_job
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from server.app import create_app
-from server.config_reader import ConfigError
+from server.config_base import ConfigError
 from tests.support import make_config
 
 
