@@ -4,11 +4,15 @@ scheduler from the step stored on the case (run again: nothing repeats)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from server.actions import reroute
+from server.config import Config
+from server.storage.models import Case
 from tests.support import LiveServer, base_config_mapping
 
 
@@ -95,3 +99,28 @@ async def test_a_claim_stops_rerouting_and_a_requeue_starts_it_again(server: Liv
     await deps.scheduler.advance(300)  # a fresh wait from the re-queue
     again = await alice.wait_for("alert", lambda a: a["kind"] == "unclaimed" and a["waited_seconds"] == 300)
     assert again["step"] == 1
+
+
+async def test_another_process_carries_on_from_the_stored_step(
+        server: LiveServer, start_server: Callable[..., Awaitable[LiveServer]], config: Config) -> None:
+    """As after a restart: a second server on the same database fires the next step, never the first again."""
+    deps = server.deps
+    assert deps is not None
+    alice = await server.staff("alice_helper", ["helper"], ["frontline"], on_duty=True)
+    bill = await server.staff("bill_helper", ["helper"], ["billing"], on_duty=True)
+    rita = await server.requester("Rita")
+    case_id = (await rita.ok("help.request", {"topic": "general", "body": "hello?"}))["case"]["id"]
+    await deps.scheduler.advance(305)
+    await alice.wait_for("alert", unclaimed(1))
+
+    other = await start_server(config)  # same database, its own scheduler (the first one stays still)
+    assert other.deps is not None
+    await other.deps.scheduler.advance(300)
+    # stored (the live event went out of the other process, where nobody is connected: no Redis here)
+    listed = (await bill.ok("alert.list", {"unacknowledged": True}))["alerts"]
+    assert [(a["kind"], a["step"]) for a in listed] == [("unclaimed", 2)]
+    mine = (await alice.ok("alert.list", {}))["alerts"]
+    assert [a["step"] for a in mine if a["kind"] == "unclaimed"] == [1], "step 1 is not repeated"
+    async with other.deps.db.read() as s:
+        step = (await s.execute(select(Case.reroute_step).where(Case.id == case_id))).scalar_one()
+    assert step == 2
