@@ -4,10 +4,12 @@ the case is handed over or re-queued as before and the requester is told once.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
+from server.config import Config
 from tests.roles.helpers import ROLES_OVERRIDES, me, monitor_away, open_case, send
 from tests.support import LiveServer
 
@@ -84,7 +86,7 @@ async def test_a_grace_that_ends_with_another_monitor_on_duty_hands_over_without
     assert deps is not None
     carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
     bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
-    rita, case, room_id = await open_case(server)
+    rita, case, _ = await open_case(server)
     await bob.ok("case.claim", {"case_id": case["id"]})
     mona = await server.staff("mona_monitor", ["monitor"], on_duty=True)
     await carol.close()
@@ -97,3 +99,23 @@ async def test_a_grace_that_ends_with_another_monitor_on_duty_hands_over_without
     assert alert["why"] == "handover"
     await rita.settle()
     assert not rita.received("message", lambda m: m["kind"] == "system" and "queue" in (m["body"] or ""))
+
+
+async def test_the_grace_is_stored_so_another_process_ends_it(
+        server: LiveServer, start_server: Callable[..., Awaitable[LiveServer]], config: Config) -> None:
+    """As after a restart: the grace started on one server is ended by another from the stored mark
+    (the first server's one-off timer never runs), not restarted and not forgotten."""
+    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
+    _, case, _ = await open_case(server)
+    await bob.ok("case.claim", {"case_id": case["id"]})
+    await carol.close()
+    await monitor_away(server, case["id"])
+    other = await start_server(config)  # same database, its own scheduler
+    assert other.deps is not None
+    await other.deps.scheduler.advance(30)  # its periodic check: inside the grace, nothing happens
+    _, body = await server.get(f"/api/cases/{case['id']}", bob.token)
+    assert body["case"]["status"] == "active" and body["case"]["trainee"]["id"] == me(bob)
+    await other.deps.scheduler.advance(30)  # 60 s since the disconnect: released from the stored mark
+    _, body = await server.get(f"/api/cases/{case['id']}", bob.token)
+    assert body["case"]["status"] == "queued" and body["case"]["trainee"] is None
