@@ -1,4 +1,4 @@
-"""Tables owned by the helpdesk feature area: shifts, canned responses, one-time setup flags.
+"""Tables owned by the helpdesk feature area: shifts, duty spells, canned responses, one-time setup flags.
 
 (The helpdesk's extra columns on `cases` live on the Case model in core.py, migration 0002.)
 """
@@ -34,6 +34,22 @@ class Shift(Base):
     note: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime]
+
+
+class DutySpell(Base):
+    """One stretch with the duty.set toggle on: [started_at, ended_at), ended_at NULL while still on.
+
+    Recorded from migration 0008 on (issue 15's cycle report compares these hours with the scheduled
+    shifts); the toggle itself stays on accounts.on_duty, which is what "on duty now" reads.
+    """
+
+    __tablename__ = "duty_spells"
+    __table_args__ = (Index("ix_duty_spells_account_started", "account_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    started_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
 
 
 class CannedResponse(Base):
