@@ -296,6 +296,7 @@ ROLE_EVENTS: tuple[RoleEvent, ...] = (
     RoleEvent("GET /api/retention/audit", policy.can_read_retention_audit, rest=("GET", "/api/retention/audit")),
     RoleEvent("GET /api/admin/reports/escalations", policy.can_view_escalation_reports,
               rest=("GET", "/api/admin/reports/escalations")),
+    RoleEvent("GET /api/reports/cycle", policy.can_view_cycle_report, rest=("GET", "/api/reports/cycle")),
     RoleEvent("GET /api/admin/shifts", policy.can_manage_helpdesk, rest=("GET", "/api/admin/shifts")),
     RoleEvent("GET /api/admin/canned", policy.can_manage_helpdesk, rest=("GET", "/api/admin/canned")),
     RoleEvent("GET /api/admin/accounts", policy.can_administer, rest=("GET", "/api/admin/accounts")),

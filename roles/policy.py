@@ -309,6 +309,17 @@ def can_view_escalation_reports(actor: Actor) -> Decision:
     return ALLOW if actor.has("admin") else deny("only admins see escalation reports")
 
 
+def can_view_cycle_report(actor: Actor) -> Decision:
+    """Cycle reports (issue 15): every staff member may ask; what they get is cycle_report_scope's."""
+    return ALLOW if actor.is_staff else deny("only staff see cycle reports")
+
+
+def cycle_report_scope(actor: Actor) -> str:
+    """'all': every agent, every team and the totals (admins). 'own': the asker's own row only: team rows
+    and totals would reveal colleagues' figures, so the server leaves them out."""
+    return "all" if actor.has("admin") else "own"
+
+
 def case_join_role(actor: Actor, case: CaseFacts | None) -> str:
     """The room membership role of staff joining a case room with room.join."""
     if actor.has("monitor") or actor.has("admin") or case is None:

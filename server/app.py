@@ -17,6 +17,7 @@ from server.api import core as api_core
 from server.api import escalation as api_escalation
 from server.api import helpdesk as api_helpdesk
 from server.api import metrics as api_metrics
+from server.api import reports as api_reports
 from server.api import retention as api_retention
 from server.api import roles as api_roles
 from server.api import web_client
@@ -84,7 +85,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
     attach(sio, deps, notifier)
 
     for routes in (api_core.routes, api_helpdesk.routes, api_roles.routes, api_escalation.routes,
-                   api_retention.routes, api_alerts.routes, api_metrics.routes):
+                   api_retention.routes, api_alerts.routes, api_metrics.routes, api_reports.routes):
         app.router.add_routes(routes)
     web_client.add_routes(app)
 
