@@ -233,27 +233,21 @@ async def _case_events(s: AsyncSession, c: _Collector) -> None:
 
 
 async def _first_responses(s: AsyncSession, c: _Collector) -> None:
+    """Each case answered in the window, credited to the first non-requester `chat` at or before its
+    first_response_at (only the few messages before the answer are read, not whole conversations)."""
     lo, hi = c.period.window
-    cases = {cid: (room_id, requester_id, created_at, first) for cid, room_id, requester_id, created_at, first in (
-        await s.execute(select(Case.id, Case.room_id, Case.requester_id, Case.created_at, Case.first_response_at)
-                        .where(Case.first_response_at >= lo, Case.first_response_at < hi))).all()}
-    if not cases:
-        return
-    by_room = {room_id: cid for cid, (room_id, *_rest) in cases.items()}
-    responder: dict[int, int] = {}
-    for room_id, sender_id, when in (await s.execute(
-            select(Message.room_id, Message.sender_id, Message.created_at)
-            .where(Message.room_id.in_(sorted(by_room)), Message.kind == "chat", Message.sender_id.is_not(None))
-            .order_by(Message.room_id, Message.seq))).all():
-        cid = by_room[room_id]
-        _, requester_id, _, first = cases[cid]
-        if cid not in responder and sender_id is not None and sender_id != requester_id and first and when <= first:
-            responder[cid] = sender_id
-    for cid, who in responder.items():
-        _, _, created_at, first = cases[cid]
-        assert first is not None  # selected by first_response_at
-        t = c.at(who, first)
-        t.first_responses[cid] = (first - created_at).total_seconds()
+    seen: set[int] = set()
+    for case_id, created_at, first, sender_id in (await s.execute(
+            select(Case.id, Case.created_at, Case.first_response_at, Message.sender_id)
+            .join(Message, Message.room_id == Case.room_id)
+            .where(Case.first_response_at >= lo, Case.first_response_at < hi, Message.kind == "chat",
+                   Message.sender_id.is_not(None), Message.sender_id != Case.requester_id,
+                   Message.created_at <= Case.first_response_at)
+            .order_by(Case.id, Message.seq))).all():
+        if case_id in seen or first is None or sender_id is None:
+            continue
+        seen.add(case_id)
+        c.at(sender_id, first).first_responses[case_id] = (first - created_at).total_seconds()
 
 
 async def _escalations_experts_vouches(s: AsyncSession, c: _Collector) -> None:
