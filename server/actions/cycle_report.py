@@ -9,7 +9,7 @@ Where each figure comes from (all recorded in the same transaction as the act it
 - first response: cases.first_response_at; it is credited to the sender of the first non-requester `chat`
   in the room (the one that set it). Measured from the case's creation, as the SLA job measures it.
 - resolution time: from the case's creation to its resolve event, credited to whoever resolved it.
-- duty hours: duty_spells (recorded from migration 0008 on); scheduled hours: the shifts calendar.
+- duty hours: duty_spells (recorded from migration 0011 on); scheduled hours: the shifts calendar.
 - expert requests: case_experts (requested_by / responded_by); vouches: the vouches table.
 Requesters are never rows: an act whose actor is the case's own requester is not counted, and guests are
 left out. Who sees which rows is roles/policy.py's cycle_report_scope.

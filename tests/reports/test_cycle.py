@@ -296,7 +296,7 @@ async def test_who_sees_what_and_periods(server: LiveServer) -> None:
         assert status == 400 and body["error"]["code"] == "invalid", query
 
 
-def test_migration_0008_duty_spells_up_and_down(tmp_path: Any) -> None:
+def test_migration_0011_duty_spells_up_and_down(tmp_path: Any) -> None:
     from alembic import command
     from sqlalchemy import create_engine, inspect
 
@@ -305,10 +305,10 @@ def test_migration_0008_duty_spells_up_and_down(tmp_path: Any) -> None:
     engine = create_engine(f"sqlite:///{tmp_path}/m.db")
     with engine.begin() as conn:
         cfg = alembic_config(conn)
-        command.upgrade(cfg, "0008_duty_spells")
+        command.upgrade(cfg, "0011_duty_spells")
         assert {c["name"] for c in inspect(conn).get_columns("duty_spells")} == {"id", "account_id", "started_at",
                                                                                   "ended_at"}
-        command.downgrade(cfg, "0007_rate_counters")
+        command.downgrade(cfg, "0010_resolution_targets")
         assert "duty_spells" not in inspect(conn).get_table_names()
         command.upgrade(cfg, "head")
     engine.dispose()

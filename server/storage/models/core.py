@@ -152,7 +152,7 @@ class Case(Base):
     # escalation (migration 0004): expert teams asked in, [{"team", "status": requested|responded, ...}];
     # a copy of case_experts kept on the row so every case view shows it without another query.
     experts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    # roles (migration 0008): when the supervising monitor's last socket left; the case is handed over
+    # roles (migration 0011): when the supervising monitor's last socket left; the case is handed over
     # or re-queued only once roles.monitor_grace has passed since (cleared when they reconnect).
     monitor_away_since: Mapped[dt.datetime | None]
     # helpdesk (migration 0009): when the case last entered the queue (request or re-queue) and the

@@ -39,7 +39,7 @@ class Shift(Base):
 class DutySpell(Base):
     """One stretch with the duty.set toggle on: [started_at, ended_at), ended_at NULL while still on.
 
-    Recorded from migration 0008 on (issue 15's cycle report compares these hours with the scheduled
+    Recorded from migration 0011 on (issue 15's cycle report compares these hours with the scheduled
     shifts); the toggle itself stays on accounts.on_duty, which is what "on duty now" reads.
     """
 

@@ -1,13 +1,13 @@
 """Duty spells: when each account turned the duty.set toggle on and off (the cycle report's duty hours).
 
-Revision ID: 0008_duty_spells
-Revises: 0007_rate_counters
+Revision ID: 0011_duty_spells
+Revises: 0010_resolution_targets
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_duty_spells"
-down_revision = "0007_rate_counters"
+revision = "0011_duty_spells"
+down_revision = "0010_resolution_targets"
 branch_labels = None
 depends_on = None
 
