@@ -13,6 +13,7 @@ from aiohttp import web
 
 from server.actions import presence
 from server.api import alerts as api_alerts
+from server.api import api_docs, web_client
 from server.api import core as api_core
 from server.api import escalation as api_escalation
 from server.api import helpdesk as api_helpdesk
@@ -20,7 +21,6 @@ from server.api import metrics as api_metrics
 from server.api import reports as api_reports
 from server.api import retention as api_retention
 from server.api import roles as api_roles
-from server.api import web_client
 from server.api.common import DEPS, NOTIFIER, errors_middleware, security_headers
 from server.clock import Clock, SystemClock
 from server.config import Config
@@ -85,7 +85,8 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
     attach(sio, deps, notifier)
 
     for routes in (api_core.routes, api_helpdesk.routes, api_roles.routes, api_escalation.routes,
-                   api_retention.routes, api_alerts.routes, api_metrics.routes, api_reports.routes):
+                   api_retention.routes, api_alerts.routes, api_metrics.routes, api_reports.routes,
+                   api_docs.routes):
         app.router.add_routes(routes)
     web_client.add_routes(app)
 

@@ -70,7 +70,7 @@ def query_of(request: web.Request, model: type[M], **path: str) -> M:
 
 
 def path_id(request: web.Request, key: str = "id") -> int:
-    """The numeric id in the path (1 .. 2**63-1), else `invalid` naming it."""
+    """The numeric id in the path (1 .. 2**31-1), else `invalid` naming it."""
     return parse(IdPath, {"id": request.match_info[key]}).id
 
 

@@ -39,7 +39,10 @@ async def upload(request: web.Request) -> web.Response:
     limit = deps.config.retention.uploads.max_size
     if not request.content_type.startswith("multipart/"):
         raise Invalid("send the file as multipart/form-data in a field named 'file'")
-    reader = await request.multipart()
+    try:
+        reader = await request.multipart()
+    except (ValueError, AssertionError, KeyError):  # no boundary, or a malformed Content-Type
+        raise Invalid("the multipart/form-data Content-Type needs a boundary") from None
     data: bytes | None = None
     filename: str | None = None
     declared: str | None = None

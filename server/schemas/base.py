@@ -2,7 +2,7 @@
 
 Models refuse unknown keys and are strict (a "5" is not a number, true is not 1), as the hand-written checks
 were. Text is NFC-normalised and refused when it holds control characters or lone surrogates (which no
-database driver can store). Ids are bounded to what a BIGINT holds, so 2**63 answers `invalid`, not 503.
+database driver can store). Ids are bounded to what an INTEGER column holds, so 2**31 answers `invalid`, not 503.
 Limits that config.yaml sets (message length, history page) come in the validation context.
 """
 
@@ -28,7 +28,7 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 from server.clock import parse_iso
 from server.errors import Invalid
 
-MAX_ID = 2**63 - 1  # BIGINT: larger ids cannot exist, and the driver fails on them
+MAX_ID = 2**31 - 1  # ids and seqs are INTEGER columns: larger ones cannot exist, and PostgreSQL fails on them
 # Control characters other than newline and tab (C0, DEL, C1), and UTF-16 surrogates (no lone half of a pair
 # survives UTF-8 encoding), are refused in user text.
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")

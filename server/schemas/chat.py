@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from server.schemas.base import AtMostLimit, Id, Payload, Query, RoomKey, Seq, TextRule
+from server.schemas.base import MAX_ID, AtMostLimit, Id, Payload, Query, RoomKey, Seq, TextRule
 
 Body = Annotated[str, TextRule(100_000, limit="message_max_chars")]
 ClientId = Annotated[str, TextRule(200, one_line=True, limit="client_id_max_chars")]
@@ -41,7 +41,7 @@ class RoomRef(Payload):
 class RoomHistory(Payload):
     room_id: Id
     after: Seq | None = None
-    before: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    before: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
     limit: Annotated[int, Field(ge=1, le=10_000), AtMostLimit("history_max")] = 50
 
     @model_validator(mode="after")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, PlainValidator
 from pydantic_core import PydanticCustomError
 
-from server.schemas.base import Id, Payload, Query
+from server.schemas.base import MAX_ID, Id, Payload, Query
 
 
 class MessageMarkSensitive(Payload):
@@ -16,6 +16,8 @@ class MessageMarkSensitive(Payload):
 
 def _who(value: Any) -> int | str:
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip() or len(str(value)) > 64:
+        raise PydanticCustomError("requester", "must be an account id or a username")
+    if isinstance(value, int) and not 1 <= value <= MAX_ID:
         raise PydanticCustomError("requester", "must be an account id or a username")
     return value
 

@@ -92,8 +92,8 @@ class TraineesQuery(Query):
 class AuditQuery(Query):
     """GET /api/admin/audit?account_id=&before=&limit="""
 
-    account_id: Annotated[int, Field(ge=1, le=2**31)] | None = None
-    before: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    account_id: Id | None = None
+    before: Id | None = None
     limit: Annotated[int, Field(ge=1, le=500)] = 100
 
 
