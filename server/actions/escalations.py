@@ -485,7 +485,6 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
                 .values(breach_alerted_at=now, target_met=False).execution_options(synchronize_session=False))
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 continue
-            route = cfg.route(esc.route)
             assert esc.target_at is not None and esc.escalated_at is not None
             overdue = int((now - esc.target_at).total_seconds())
             text = (f"Case #{case.id} ({esc.route}, {esc.priority}) has had no response from {esc.team} since "
@@ -495,15 +494,7 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
                        "priority": esc.priority, "category": esc.category, "escalated_at": iso(esc.escalated_at),
                        "target_at": iso(esc.target_at), "overdue_seconds": overdue,
                        "case_link": cfg.link(case.id), "message": text, "created_at": iso(now)}
-            targets = await audiences.resolve(s, route.alert if route else ("team",), now, route_team=esc.team)
-            if not targets:
-                targets = set(await audiences.team_members(s, esc.team))
-            effects += alert(payload, targets)
-            if route is not None:
-                room_id, joins = await ensure_team_room(s, deps, route, now)
-                msg = await append_system_message(s, room_id, f"Response target missed: {text}", now,
-                                                  {"event": "sla_breach", "case_id": case.id, "escalation_id": esc.id})
-                effects += [*joins, system_emit(msg)]
+            effects += await _announce_breach(s, deps, esc, case, payload, f"Response target missed: {text}", now)
             done["breached"].append(esc.id)
         effects += await _resolution_breaches(s, deps, now, done)
         effects = await alerts.store(s, deps, effects, now)
@@ -517,6 +508,23 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
                                                      "resolution": len(done["resolution_breached"])})
     await send(deps, effects)
     return done
+
+
+async def _announce_breach(s: AsyncSession, deps: Deps, esc: Escalation, case: Case, payload: dict[str, Any],
+                           line: str, now: dt.datetime) -> list[Effect]:
+    """A missed target: the alert to the route's alert audience (else the team), and the line in the
+    team room."""
+    route = deps.config.escalation.route(esc.route)
+    targets = await audiences.resolve(s, route.alert if route else ("team",), now, route_team=esc.team)
+    if not targets:
+        targets = set(await audiences.team_members(s, esc.team))
+    effects = alert(payload, targets)
+    if route is not None:
+        room_id, joins = await ensure_team_room(s, deps, route, now)
+        msg = await append_system_message(s, room_id, line, now,
+                                          {"event": "sla_breach", "case_id": case.id, "escalation_id": esc.id})
+        effects += [*joins, system_emit(msg)]
+    return effects
 
 
 async def _resolution_breaches(s: AsyncSession, deps: Deps, now: dt.datetime, done: dict[str, list[int]]
@@ -537,7 +545,6 @@ async def _resolution_breaches(s: AsyncSession, deps: Deps, now: dt.datetime, do
             .values(resolution_alerted_at=now, resolution_met=False).execution_options(synchronize_session=False))
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue
-        route = cfg.route(esc.route)
         assert esc.resolution_target_at is not None and esc.escalated_at is not None
         overdue = int((now - esc.resolution_target_at).total_seconds())
         text = (f"Case #{case.id} ({esc.route}, {esc.priority}) is not resolved; it reached {esc.team} at "
@@ -547,15 +554,7 @@ async def _resolution_breaches(s: AsyncSession, deps: Deps, now: dt.datetime, do
                    "priority": esc.priority, "category": esc.category, "escalated_at": iso(esc.escalated_at),
                    "resolution_target_at": iso(esc.resolution_target_at), "overdue_seconds": overdue,
                    "case_link": cfg.link(case.id), "message": text, "created_at": iso(now)}
-        targets = await audiences.resolve(s, route.alert if route else ("team",), now, route_team=esc.team)
-        if not targets:
-            targets = set(await audiences.team_members(s, esc.team))
-        effects += alert(payload, targets)
-        if route is not None:
-            room_id, joins = await ensure_team_room(s, deps, route, now)
-            msg = await append_system_message(s, room_id, f"Resolution target missed: {text}", now,
-                                              {"event": "sla_breach", "case_id": case.id, "escalation_id": esc.id})
-            effects += [*joins, system_emit(msg)]
+        effects += await _announce_breach(s, deps, esc, case, payload, f"Resolution target missed: {text}", now)
         done["resolution_breached"].append(esc.id)
     return effects
 
