@@ -4,6 +4,7 @@ trainee who became eligible by vouches (one vouch is enough in this module's con
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,4 +78,29 @@ async def test_promote_eligible_trainee(pages: Any, server: LiveServer, shot: An
     await expect(bob_row).to_have_count(0)
     account = (await server.get("/api/me", bob.token))[1]["account"]
     assert "helper" in account["roles"] and "trainee" not in account["roles"], account
+    assert not pages.errors, pages.errors
+
+
+async def test_cycle_report_reads_in_words_and_downloads(pages: Any, server: LiveServer, shot: Any) -> None:
+    helper = await server.staff("alice_helper", ["helper"], on_duty=True)
+    for name in ("Rita", "Sam"):
+        case = await open_claimed_case(server, helper, name)
+        await helper.ok("message.send", {"room_id": case["room_id"], "body": f"Hi {name}", "client_id": name})
+    page = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False)
+    await page.get_by_role("tab", name="Reports").click()
+    table = page.locator("#cycle-table")
+    await expect(table).to_be_visible()
+    alice = table.locator("tbody tr").filter(has=page.get_by_role("rowheader", name="Alice"))
+    taken = alice.locator("td").nth(0)
+    # Two cases this month, none the month before: the figure, the change in words, coloured as better.
+    await expect(taken).to_contain_text("2")
+    await expect(taken.locator(".change")).to_have_text(" (up from 0)")
+    await expect(taken.locator(".change")).to_have_class(re.compile("change-better"))
+    await expect(table.get_by_role("rowheader", name="Everyone")).to_be_visible()
+    async with page.expect_download() as info:
+        await page.locator("#cycle-csv").click()
+    download = await info.value
+    text = Path(await download.path()).read_text()
+    assert text.splitlines()[0].startswith("scope,account_id,username") and "alice_helper" in text
+    await doc_shot(shot, page, "admin-cycle-report")
     assert not pages.errors, pages.errors

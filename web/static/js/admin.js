@@ -376,6 +376,7 @@ async function loadReports(e) {
   const params = new URLSearchParams();
   if ($('#report-month').value) params.set('month', $('#report-month').value);
   const box = $('#reports');
+  loadCycle();
   try {
     const data = await api.get(`${A}/reports/escalations${params.toString() ? `?${params}` : ''}`, token());
     if (data.month && !$('#report-month').value) $('#report-month').value = data.month;
@@ -394,6 +395,90 @@ async function loadReports(e) {
     box.replaceChildren();
     status('#reports-status', notReady(err), true);
   }
+}
+
+// ---- cycle report (GET /api/reports/cycle) -----------------------------------------------------
+
+// The columns a team lead reads first; `lower` marks figures where less is better (times).
+const CYCLE_COLUMNS = [
+  ['taken', 'Taken'], ['resolved', 'Resolved'], ['transferred', 'Transferred'], ['escalated', 'Escalated'],
+  ['first_response_p50_seconds', 'First reply (median)', 'lower'],
+  ['first_response_within_goal_pct', 'Within goal'],
+  ['resolution_p50_seconds', 'Resolution (median)', 'lower'],
+  ['duty_hours', 'Hours on duty'], ['scheduled_hours', 'Hours scheduled'],
+  ['expert_requests_made', 'Experts asked'], ['vouches_received', 'Vouches received'],
+];
+
+function cycleValue(name, v) {
+  if (v === null || v === undefined) return '—';
+  if (name.endsWith('_seconds')) return v >= 3600 ? `${(v / 3600).toFixed(1)} h` : v >= 60 ? `${Math.round(v / 60)} min` : `${Math.round(v)} s`;
+  if (name.endsWith('_pct')) return `${Math.round(v)} %`;
+  if (name.endsWith('_hours')) return `${Number(v).toFixed(1)} h`;
+  return String(v);
+}
+
+function cycleCell(name, fig, lower) {
+  const cell = el('td', {}, el('strong', { text: cycleValue(name, fig.value) }));
+  if (fig.change === null || fig.change === undefined) {
+    if (fig.previous === null || fig.previous === undefined) cell.append(el('span', { class: 'change muted', text: ' (new)' }));
+    return cell;
+  }
+  if (fig.change === 0) {
+    cell.append(el('span', { class: 'change muted', text: ` (same as before)` }));
+    return cell;
+  }
+  const better = lower ? fig.change < 0 : fig.change > 0;
+  const word = fig.change > 0 ? 'up' : 'down';
+  cell.append(el('span', { class: `change ${better ? 'change-better' : 'change-worse'}`,
+    text: ` (${word} from ${cycleValue(name, fig.previous)})` }));
+  return cell;
+}
+
+function cycleRow(label, figures) {
+  return el('tr', {}, el('th', { scope: 'row', text: label }),
+    ...CYCLE_COLUMNS.map(([name, , lower]) => cycleCell(name, figures[name] || {}, lower === 'lower')));
+}
+
+function cycleQuery() {
+  const params = new URLSearchParams();
+  if ($('#report-month').value) params.set('month', $('#report-month').value);
+  return params;
+}
+
+async function loadCycle() {
+  const box = $('#cycle');
+  try {
+    const data = await api.get(`/api/reports/cycle?${cycleQuery()}`, token());
+    const rows = [
+      ...data.agents.map((a) => cycleRow(a.account.display_name || a.account.username, a.figures)),
+      ...(data.teams || []).map((t) => cycleRow(`Team ${t.team}`, t.figures)),
+      ...(data.totals ? [cycleRow('Everyone', data.totals.figures)] : []),
+    ];
+    status('#cycle-status', `${data.period.label}, against ${data.previous_period.from} to ${data.previous_period.to}`);
+    box.replaceChildren(rows.length ? el('table', { class: 'data', id: 'cycle-table' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Who' }),
+        ...CYCLE_COLUMNS.map(([, label]) => el('th', { scope: 'col', text: label })))),
+      el('tbody', {}, ...rows)) : el('p', { class: 'muted', text: 'Nobody worked a case in this period.' }));
+  } catch (err) {
+    box.replaceChildren();
+    status('#cycle-status', errorText(err), true);
+  }
+}
+
+async function downloadCycleCsv() {
+  const params = cycleQuery();
+  params.set('format', 'csv');
+  const resp = await fetch(`/api/reports/cycle?${params}`, { headers: { Authorization: `Bearer ${token()}` } });
+  if (!resp.ok) {
+    status('#cycle-status', 'The CSV could not be made; try again.', true);
+    return;
+  }
+  const url = URL.createObjectURL(await resp.blob());
+  const a = el('a', { href: url, download: `livehelp-cycle-${$('#report-month').value || 'this-month'}.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  URL.revokeObjectURL(url);
 }
 
 // ---- audit and erasure ------------------------------------------------------------------------
@@ -465,6 +550,7 @@ async function onReady(ctx) {
   $('#shift-form').addEventListener('submit', onAddShift);
   $('#canned-form').addEventListener('submit', onSaveCanned);
   $('#report-form').addEventListener('submit', loadReports);
+  $('#cycle-csv').addEventListener('click', downloadCycleCsv);
   $('#erase-form').addEventListener('submit', onErase);
   $('#deliveries-form').addEventListener('submit', loadDeliveries);
   $('#week-prev').addEventListener('click', () => { state.weekStart.setDate(state.weekStart.getDate() - 7); loadCoverage(); });
