@@ -540,6 +540,23 @@ def can_manage_helpdesk(actor: Actor) -> Decision:
     return ALLOW if actor.has("admin") else deny("only admins manage shifts, coverage and canned responses")
 
 
+SHIFT_ROLES = frozenset({"helper", "trainee", "monitor"})
+
+
+def can_keep_own_shifts(actor: Actor) -> Decision:
+    """Helpers, trainees and monitors plan their own shifts ("My shifts"); the rota is theirs to keep."""
+    return ALLOW if actor.roles & SHIFT_ROLES else deny("shifts are for helpers, trainees and monitors")
+
+
+def can_edit_shift(actor: Actor, owner_id: int) -> Decision:
+    """Admins change anyone's shift; everyone else only their own (a swap is agreed, then each edits theirs)."""
+    if actor.has("admin"):
+        return ALLOW
+    if actor.id == owner_id and actor.roles & SHIFT_ROLES:
+        return ALLOW
+    return deny("you can change only your own shifts")
+
+
 # --- sensitive data and retention (retention area) ------------------------------------------------
 
 

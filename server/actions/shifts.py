@@ -1,4 +1,7 @@
-"""Staff shifts (admin only) and the coverage report: which hours have nobody scheduled.
+"""Staff shifts and the coverage report: which hours have nobody scheduled.
+
+Admins keep everyone's shifts and read the coverage; each helper, trainee and monitor keeps their own
+("My shifts" in the console): lists, adds, changes and removes them (policy.can_edit_shift).
 
 A shift is [starts_at, ends_at) in UTC, once or weekly (repeats every 7 days from starts_at, until
 `until`). Weekly recurrence is there because rotas are weekly: a 24/7 plan is a week of shifts entered
@@ -54,9 +57,7 @@ def shift_dict(shift: Shift, account: Account | None, starts_at: dt.datetime | N
     }
 
 
-async def create_shift(deps: Deps, actor_id: int, *, account_id: int | None, username: str | None,
-                       starts_at: dt.datetime, ends_at: dt.datetime, weekly: bool, until: dt.datetime | None,
-                       note: str | None) -> dict[str, Any]:
+def _check_times(starts_at: dt.datetime, ends_at: dt.datetime, weekly: bool, until: dt.datetime | None) -> None:
     if ends_at <= starts_at:
         raise Invalid("'ends_at' must be after 'starts_at'", field="ends_at")
     length = ends_at - starts_at
@@ -68,6 +69,12 @@ async def create_shift(deps: Deps, actor_id: int, *, account_id: int | None, use
         raise Invalid("'until' is for weekly shifts", field="until")
     if until is not None and until <= starts_at:
         raise Invalid("'until' must be after 'starts_at'", field="until")
+
+
+async def create_shift(deps: Deps, actor_id: int, *, account_id: int | None, username: str | None,
+                       starts_at: dt.datetime, ends_at: dt.datetime, weekly: bool, until: dt.datetime | None,
+                       note: str | None) -> dict[str, Any]:
+    _check_times(starts_at, ends_at, weekly, until)
     now = deps.clock.now()
     async with deps.db.transaction() as s:
         await _admin(s, deps, actor_id)
@@ -107,6 +114,76 @@ async def list_shifts(deps: Deps, actor_id: int, start: dt.datetime | None, end:
         out.sort(key=lambda d: (d["starts_at"], d["id"]))
         report = await _coverage(s, deps, start, end, None)
         return {"shifts": out, "gaps": report["gaps"], "from": iso(start), "to": iso(end)}
+
+
+async def create_own_shift(deps: Deps, actor_id: int, *, starts_at: dt.datetime, ends_at: dt.datetime,
+                           weekly: bool, until: dt.datetime | None, note: str | None) -> dict[str, Any]:
+    """A shift for the asker (My shifts): no account to name, so nobody can plant one on a colleague."""
+    _check_times(starts_at, ends_at, weekly, until)
+    now = deps.clock.now()
+    async with deps.db.transaction() as s:
+        actor = await load_actor(s, actor_id, now)
+        enforce(policy.can_keep_own_shifts(actor))
+        account = await s.get(Account, actor_id)
+        shift = Shift(account_id=actor_id, starts_at=starts_at, ends_at=ends_at, weekly=weekly, until=until,
+                      note=note, created_by=actor_id, created_at=now)
+        s.add(shift)
+        await s.flush()
+        return shift_dict(shift, account)
+
+
+async def list_own_shifts(deps: Deps, actor_id: int, start: dt.datetime | None, end: dt.datetime | None
+                          ) -> dict[str, Any]:
+    """The asker's shifts as stored (each editable row once), and with a window each occurrence in it."""
+    async with deps.db.read() as s:
+        actor = await load_actor(s, actor_id, deps.clock.now())
+        enforce(policy.can_keep_own_shifts(actor))
+        account = await s.get(Account, actor_id)
+        stored = list((await s.execute(select(Shift).where(Shift.account_id == actor_id)
+                                       .order_by(Shift.starts_at, Shift.id))).scalars())
+        out: dict[str, Any] = {"shifts": [shift_dict(x, account) for x in stored]}
+        if start is not None or end is not None:
+            start, end = _window(deps, start, end)
+            mine = await duty.shifts_overlapping(s, start, end, [actor_id])
+            occurrences = [shift_dict(x, account, a, b) for x in mine for a, b in duty.occurrences(x, start, end)]
+            occurrences.sort(key=lambda d: (d["starts_at"], d["id"]))
+            out.update({"occurrences": occurrences, "from": iso(start), "to": iso(end)})
+        return out
+
+
+async def update_shift(deps: Deps, actor_id: int, shift_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change a shift's times, repetition or note: its owner (a helper, trainee or monitor) or an admin.
+
+    `changes` holds only the fields the caller sent; `until` and `note` may be sent as null to clear them.
+    The result is checked as a whole, so turning a weekly shift into a one-off also drops its `until`.
+    """
+    async with deps.db.transaction() as s:
+        actor = await load_actor(s, actor_id, deps.clock.now())
+        shift = await s.get(Shift, shift_id)
+        if shift is None:
+            raise NotFound("no such shift")
+        enforce(policy.can_edit_shift(actor, shift.account_id))
+        starts_at = changes.get("starts_at", shift.starts_at)
+        ends_at = changes.get("ends_at", shift.ends_at)
+        weekly = changes.get("weekly", shift.weekly)
+        until = changes.get("until", shift.until) if weekly else changes.get("until")
+        _check_times(starts_at, ends_at, weekly, until)
+        shift.starts_at, shift.ends_at, shift.weekly, shift.until = starts_at, ends_at, weekly, until
+        if "note" in changes:
+            shift.note = changes["note"] or None
+        await s.flush()
+        return shift_dict(shift, await s.get(Account, shift.account_id))
+
+
+async def delete_own_or_any_shift(deps: Deps, actor_id: int, shift_id: int) -> None:
+    """Remove a shift: its owner or an admin (DELETE /api/shifts/{id})."""
+    async with deps.db.transaction() as s:
+        actor = await load_actor(s, actor_id, deps.clock.now())
+        shift = await s.get(Shift, shift_id)
+        if shift is None:
+            raise NotFound("no such shift")
+        enforce(policy.can_edit_shift(actor, shift.account_id))
+        await s.delete(shift)
 
 
 async def delete_shift(deps: Deps, actor_id: int, shift_id: int) -> None:

@@ -6,7 +6,16 @@ from aiohttp import web
 
 from server.actions import canned, queue, shifts, transcripts
 from server.api.common import body_of, deps_of, path_id, query_of, require_session
-from server.schemas.helpdesk import CannedSave, CannedUpdate, CoverageQuery, ShiftCreate, ShiftsQuery
+from server.errors import Invalid
+from server.schemas.helpdesk import (
+    CannedSave,
+    CannedUpdate,
+    CoverageQuery,
+    OwnShiftCreate,
+    ShiftCreate,
+    ShiftsQuery,
+    ShiftUpdate,
+)
 
 routes = web.RouteTableDef()
 
@@ -51,6 +60,45 @@ async def list_shifts(request: web.Request) -> web.Response:
 async def delete_shift(request: web.Request) -> web.Response:
     session = await require_session(request)
     await shifts.delete_shift(deps_of(request), session.account_id, path_id(request))
+    return web.json_response({"ok": True})
+
+
+# --- My shifts (each helper, trainee and monitor; admins change anyone's) ------------------------
+
+
+@routes.get("/api/me/shifts")
+async def list_own_shifts(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    q = query_of(request, ShiftsQuery)
+    return web.json_response(await shifts.list_own_shifts(deps_of(request), session.account_id, q.from_, q.to))
+
+
+@routes.post("/api/me/shifts")
+async def create_own_shift(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    body = await body_of(request, OwnShiftCreate)
+    shift = await shifts.create_own_shift(deps_of(request), session.account_id, starts_at=body.starts_at,
+                                          ends_at=body.ends_at, weekly=body.weekly, until=body.until, note=body.note)
+    return web.json_response({"shift": shift}, status=201)
+
+
+@routes.patch("/api/shifts/{id}")
+async def update_shift(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    shift_id = path_id(request)
+    body = await body_of(request, ShiftUpdate)
+    changes = {k: getattr(body, k) for k in body.model_fields_set}
+    for required in ("starts_at", "ends_at", "weekly"):
+        if required in changes and changes[required] is None:
+            raise Invalid(f"'{required}' cannot be cleared", field=required)
+    shift = await shifts.update_shift(deps_of(request), session.account_id, shift_id, changes)
+    return web.json_response({"shift": shift})
+
+
+@routes.delete("/api/shifts/{id}")
+async def delete_any_shift(request: web.Request) -> web.Response:
+    session = await require_session(request)
+    await shifts.delete_own_or_any_shift(deps_of(request), session.account_id, path_id(request))
     return web.json_response({"ok": True})
 
 

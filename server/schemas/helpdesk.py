@@ -33,6 +33,26 @@ class ShiftCreate(Payload):
     note: Annotated[str, TextRule(200, one_line=True, blank=True)] | None = None
 
 
+class OwnShiftCreate(Payload):
+    """POST /api/me/shifts: a shift for the asker (My shifts), so no account is named."""
+
+    starts_at: Instant
+    ends_at: Instant
+    weekly: bool = False
+    until: Instant | None = None
+    note: Annotated[str, TextRule(200, one_line=True, blank=True)] | None = None
+
+
+class ShiftUpdate(Payload):
+    """PATCH /api/shifts/{id}: only the fields sent change; `until` and `note` may be null to clear them."""
+
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    weekly: bool | None = None
+    until: Instant | None = None
+    note: Annotated[str, TextRule(200, one_line=True, blank=True)] | None = None
+
+
 class ShiftsQuery(Query):
     """GET /api/admin/shifts?from=&to="""
 

@@ -101,3 +101,22 @@ def test_monitors_are_exempt_from_the_case_cap(actor: Actor, capped: bool) -> No
 def test_which_channels_a_socket_hears(actor: Actor, staff: bool, monitors: bool, admins: bool) -> None:
     assert (policy.hears_staff_only(actor), policy.hears_monitor_feed(actor), policy.hears_admin_feed(actor)) == (
         staff, monitors, admins)
+
+
+@pytest.mark.parametrize("actor, owner, allowed", [
+    (ALICE, ALICE.id, True),   # her own
+    (ALICE, BOB.id, False),    # a colleague's
+    (BOB, BOB.id, True),
+    (CAROL, CAROL.id, True),
+    (CAROL, ALICE.id, False),  # a monitor plans their own, not others'
+    (ADMIN, ALICE.id, True),   # admins keep the rota
+    (RITA, RITA.id, False),    # a requester has no shifts
+])
+def test_shift_edits_own_or_admin(actor: Actor, owner: int, allowed: bool) -> None:
+    d = policy.can_edit_shift(actor, owner)
+    assert d.allowed is allowed and (allowed or d.reason == "you can change only your own shifts")
+
+
+def test_own_shifts_are_for_the_roles_that_work_them() -> None:
+    assert all(policy.can_keep_own_shifts(a) for a in (ALICE, BOB, CAROL))
+    assert not policy.can_keep_own_shifts(ADMIN) and not policy.can_keep_own_shifts(RITA)
