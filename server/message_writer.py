@@ -94,6 +94,9 @@ class Written:
     sender_roles: frozenset[str]
     sender_teams: frozenset[str]
     case: CaseFacts | None
+    # Set by the batch hook that records first responses (server/actions/activity.py): this message is the
+    # case's first answer, so its sender's action tells the case's watchers (case.updated).
+    first_response: bool = False
 
 
 # Runs inside the batch transaction for newly written messages: e.g. first_response_at.

@@ -37,6 +37,7 @@ async def run_jobs(deps: Deps, now: dt.datetime) -> dict[str, Any]:
 
 def wire(app: web.Application, deps: Deps) -> None:
     deps.writer.batch_hooks.append(activity.record_chat_activity)
+    deps.after_message.append(activity.after_message)  # the first response: case.updated to its watchers
     deps.on_last_disconnect.append(abandon.on_requester_left)
     deps.sla_checks.insert(0, sla.first_response_check)  # before the checks other areas add
     deps.on_duty_change.append(queue.on_duty_changed)  # requesters learn someone is there

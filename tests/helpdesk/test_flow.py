@@ -198,3 +198,28 @@ async def test_helpers_and_monitors_can_claim_across_queues(server: LiveServer) 
     await server.staff("ann_helper", ["helper"], ["billing"], on_duty=True)
     _, ack = await ask(server, topic="invoices")
     assert (await alice.ok("case.claim", {"case_id": ack["case"]["id"]}))["case"]["helper"]["display_name"] == "Alice"
+
+
+async def test_the_first_response_is_announced_to_the_case_watchers_once(server: LiveServer) -> None:
+    """The monitor dashboard shows a case as waiting until its first response: the answer itself sends
+    case.updated (with first_response_at) to monitors and the requester; whispers and later replies do not."""
+    alice = await server.staff("alice_fr", ["helper"], on_duty=True)
+    mona = await server.staff("mona_fr", ["monitor"], on_duty=True)
+    rita, ack = await ask(server, "Rita", body="Where is my order?")
+    case_id, room_id = ack["case"]["id"], ack["room"]["id"]
+    await alice.ok("case.claim", {"case_id": case_id})
+    await mona.wait_for("case.updated", lambda c: c["id"] == case_id and c["status"] == "active")
+    await say(alice, room_id, "looking", kind="whisper")
+    await say(rita, room_id, "hello?")
+    await mona.settle()
+    assert not mona.received("case.updated", lambda c: c["id"] == case_id and c["first_response_at"])
+
+    first = await say(alice, room_id, "Hi Rita, I'm on it.")
+    seen = await mona.wait_for("case.updated", lambda c: c["id"] == case_id and c["first_response_at"])
+    assert seen["first_response_at"] == first["created_at"] and seen["status"] == "active"
+    told = await rita.wait_for("case.updated", lambda c: c["id"] == case_id and c["first_response_at"])
+    assert told["monitor"] is None and told["summary"] is None  # the requester's trimmed view
+
+    await say(alice, room_id, "Found it.")
+    await mona.settle()
+    assert len(mona.received("case.updated", lambda c: c["id"] == case_id and c["first_response_at"])) == 1

@@ -69,6 +69,13 @@ async def test_waiting_colours_and_take_over(pages: Any, server: LiveServer, sho
     await helper.ok("case.claim", {"case_id": ids["Fay"]})
     await expect(row("Fay")).to_contain_text("helper Alice")
     assert (await numbers_agree(page))["queued"] == 2
+    # Alice answers Nina (waiting 6 min: amber): the row turns answered at once, from the answer's event.
+    nina = (await helper.ok("case.claim", {"case_id": ids["Nina"]}))["case"]
+    await helper.ok("message.send", {"room_id": nina["room_id"], "body": "Hi Nina, here now.", "client_id": "n1"})
+    # Within the 1.5 s before the page's debounced overview reload: the answer's own case.updated did it.
+    await expect(row("Nina").locator("td").nth(3)).to_contain_text("(answered)", timeout=1200)
+    await expect(row("Nina").locator("td.wait-near")).to_have_count(0)
+    assert (await numbers_agree(page))["queued"] == 1
     await row("Fay").get_by_role("button", name=re.compile("^Supervise")).click()
     await expect(row("Fay")).to_contain_text("monitor Carol")
     await expect(page.locator("#load-body")).to_contain_text("Carol")
@@ -84,7 +91,7 @@ async def test_waiting_colours_and_take_over(pages: Any, server: LiveServer, sho
     sam = await server.requester("Sam")
     await sam.ok("help.request", {"topic": "general", "body": "Hello?"})
     await expect(page.locator("#cases-body tr")).to_have_count(4, timeout=3000)
-    assert (await numbers_agree(page))["queued"] == 3
+    assert (await numbers_agree(page))["queued"] == 2
     update = await helper.wait_for("case.updated", lambda c: (c.get("case", c).get("helper") or {}).get("display_name") == "Carol")
     assert update.get("case", update)["id"] == ids["Fay"]
     await helper.wait_for("message", lambda m: m.get("body") == "Taking this one, it touches billing" and m["kind"] == "note")

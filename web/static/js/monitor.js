@@ -60,13 +60,13 @@ async function load() {
 
 /** Seconds the requester has waited for a first response (still waiting, or how long it took). */
 function waitOf(c) {
-  if (typeof c.waiting_seconds === 'number') {
-    const still = !c.first_response_at;
-    const extra = still && c._at ? (Date.now() - c._at) / 1000 : 0;
-    return { seconds: c.waiting_seconds + extra, still };
-  }
+  // Answered (the first response arrives live as case.updated): how long the answer took.
   if (c.first_response_at && c.created_at) {
     return { seconds: (new Date(c.first_response_at) - new Date(c.created_at)) / 1000, still: false };
+  }
+  if (typeof c.waiting_seconds === 'number') {
+    const extra = c._at ? (Date.now() - c._at) / 1000 : 0;
+    return { seconds: c.waiting_seconds + extra, still: true };
   }
   return { seconds: secondsSince(c.created_at), still: true };
 }
