@@ -6,6 +6,7 @@ import { loadSession, saveSession, staffLogin, api } from './api.js';
 import { Connection, EV } from './socket.js';
 import { AlertStack, ALERT_TEXT, notify, askNotificationPermission, notificationsSupported, unlockAudio } from './alerts.js';
 import { Inbox } from './inbox.js';
+import { setupMyShifts } from './shifts.js';
 
 export function hasRole(account, ...roles) {
   const mine = (account && account.roles) || [];
@@ -92,6 +93,7 @@ export function startStaffPage({ requireRoles = null, onReady, title }) {
     renderHeader();
     // Stored alerts: the inbox (bell with the unacknowledged count) loads them and keeps them until acknowledged.
     ctx.inbox = new Inbox(ctx, $('#account-bar'));
+    setupMyShifts(ctx, $('#account-bar'));
     conn.on(EV.ALERT, (a) => { const fresh = ctx.inbox.add(a); if (fresh) showAlert(ctx, a); });
     await ctx.inbox.load();
     conn.on(EV.ACCOUNT_UPDATED, (data) => {
