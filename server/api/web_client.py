@@ -1,4 +1,5 @@
-"""Serves the browser client from web/: pages, static modules and the socket.io client from npm."""
+"""Serves the browser client from web/: pages, static modules and the npm packages it loads (the socket.io
+client; Chart.js for the admin Reports charts), each from web/node_modules as `npm ci` installed it."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from aiohttp import web
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 PAGES = {"/": "index.html", "/console": "console.html", "/monitor": "monitor.html", "/admin": "admin.html"}
 SOCKET_IO_JS = WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+CHART_JS = WEB_DIR / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
+# URL under /vendor/ -> the file in node_modules (pinned by web/package-lock.json).
+VENDOR = {"socket.io.min.js": SOCKET_IO_JS, "chart.umd.min.js": CHART_JS}
 
 
 def add_routes(app: web.Application) -> None:
     for path, page in PAGES.items():
         app.router.add_get(path, _page(WEB_DIR / page))
-    app.router.add_get("/vendor/socket.io.min.js", _vendor)
+    for name, file in VENDOR.items():
+        app.router.add_get(f"/vendor/{name}", _vendor(file))
     if (WEB_DIR / "static").is_dir():
         app.router.add_static("/static/", WEB_DIR / "static", follow_symlinks=False)
 
@@ -31,7 +36,12 @@ def _page(file: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     return handler
 
 
-async def _vendor(request: web.Request) -> web.StreamResponse:
-    if not SOCKET_IO_JS.exists():
-        raise web.HTTPNotFound(text="socket.io client missing: run `npm ci` in web/ (make web)")
-    return web.FileResponse(SOCKET_IO_JS)
+def _vendor(file: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    installed = file.exists()  # checked once at start, as for the pages (`npm ci` runs before serving)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if not installed:
+            raise web.HTTPNotFound(text=f"{file.name} missing: run `npm ci` in web/ (make web)")
+        return web.FileResponse(file)
+
+    return handler

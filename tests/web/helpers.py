@@ -13,9 +13,13 @@ from tests.support import REPO, LiveServer
 DOCS = REPO / "docs" / "screenshots"
 
 
-async def doc_shot(shot: Any, page: Any, name: str) -> None:
-    """A screenshot for test-artifacts/, and with LIVEHELP_DOCS_SCREENSHOTS=1 also for docs/screenshots/."""
-    await page.evaluate("window.scrollTo(0, 0)")
+async def doc_shot(shot: Any, page: Any, name: str, top: str | None = None) -> None:
+    """A screenshot for test-artifacts/, and with LIVEHELP_DOCS_SCREENSHOTS=1 also for docs/screenshots/.
+    The page is scrolled to its top, or to the element `top` (a CSS selector) for a view further down."""
+    if top is None:
+        await page.evaluate("window.scrollTo(0, 0)")
+    else:
+        await page.locator(top).evaluate("n => n.scrollIntoView({block: 'start'})")
     path = await shot(page, name)
     if os.environ.get("LIVEHELP_DOCS_SCREENSHOTS"):
         DOCS.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@ trainee who became eligible by vouches (one vouch is enough in this module's con
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -44,12 +45,36 @@ async def test_escalation_report(pages: Any, server: LiveServer, shot: Any) -> N
     page = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False)
     await page.get_by_role("tab", name="Reports").click()
     reports = page.locator("#reports")
-    await expect(reports.locator("table")).not_to_have_count(0)
-    # One row per route: this month's escalations, the previous month's, the change.
-    route_row = reports.locator("tbody tr").filter(has=page.locator("td", has_text=re.compile(f"^{re.escape(route['name'])}$"))).first
-    await expect(route_row.locator("td").nth(2)).to_have_text("2")
+    # The period in words in the viewer's locale, not ISO text.
+    this_month, last_month = month_words(server)
+    await expect(page.locator("#report-period")).to_have_text(f"{this_month}, compared with {last_month}")
+    # One row per route: this month's escalations with the change since last month in words.
+    route_row = reports.locator("#routes-table tbody tr").filter(has=page.get_by_role("rowheader", name=route["name"], exact=True))
+    escalations = route_row.locator("td").nth(1)
+    await expect(escalations.locator("strong")).to_have_text("2")
+    await expect(escalations.locator(".change")).to_have_text("2 more")
+    await expect(escalations.locator(".change")).to_have_attribute("title", f"{last_month}: 0")
+    # The summary card and the chart, drawn by Chart.js with this month's figures against last month's.
+    card = reports.locator(".stat").filter(has_text="Escalations").first
+    await expect(card.locator("strong")).to_have_text("2")
+    await expect(page.locator("#chart-routes[data-drawn=true]")).to_be_visible()
+    drawn = await page.evaluate("""() => {
+        const chart = Chart.getChart(document.getElementById('chart-routes'));
+        return {labels: chart.data.labels, now: chart.data.datasets[0].data, before: chart.data.datasets[1].data};
+    }""")
+    assert drawn == {"labels": [route["name"]], "now": [2], "before": [0]}, drawn
+    label = await page.locator("#chart-routes").get_attribute("aria-label")
+    assert label and f"{route['name']}: 2" in label, label
     await doc_shot(shot, page, "admin-reports")
     assert not pages.errors, pages.errors
+
+
+def month_words(server: LiveServer) -> tuple[str, str]:
+    """This month and the one before as the page names them (en-US, the browser's default)."""
+    now = server.clock.now()
+    first = now.replace(day=1)
+    before = (first - dt.timedelta(days=1)).replace(day=1)
+    return first.strftime("%B %Y"), before.strftime("%B %Y")
 
 
 async def test_promote_eligible_trainee(pages: Any, server: LiveServer, shot: Any) -> None:
@@ -93,14 +118,20 @@ async def test_cycle_report_reads_in_words_and_downloads(pages: Any, server: Liv
     alice = table.locator("tbody tr").filter(has=page.get_by_role("rowheader", name="Alice"))
     taken = alice.locator("td").nth(0)
     # Two cases this month, none the month before: the figure, the change in words, coloured as better.
-    await expect(taken).to_contain_text("2")
-    await expect(taken.locator(".change")).to_have_text(" (up from 0)")
+    await expect(taken.locator("strong")).to_have_text("2")
+    await expect(taken.locator(".change")).to_have_text("2 more")
     await expect(taken.locator(".change")).to_have_class(re.compile("change-better"))
+    this_month, last_month = month_words(server)
+    await expect(page.locator("#cycle-status")).to_contain_text(f"{this_month}: each figure with its change since {last_month}")
+    # The chart of cases taken per person, drawn with the same figures.
+    await expect(page.locator("#chart-cycle[data-drawn=true]")).to_be_visible()
+    drawn = await page.evaluate("Chart.getChart(document.getElementById('chart-cycle')).data.datasets[0].data")
+    assert drawn == [2], drawn
     await expect(table.get_by_role("rowheader", name="Everyone")).to_be_visible()
     async with page.expect_download() as info:
         await page.locator("#cycle-csv").click()
     download = await info.value
     text = Path(await download.path()).read_text()
     assert text.splitlines()[0].startswith("scope,account_id,username") and "alice_helper" in text
-    await doc_shot(shot, page, "admin-cycle-report")
+    await doc_shot(shot, page, "admin-cycle-report", top="#cycle-title")
     assert not pages.errors, pages.errors

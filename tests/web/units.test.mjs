@@ -46,3 +46,25 @@ test('seq tracking: duplicates dropped, gaps held back from sync', () => {
   assert.deepEqual(t.since(), { 7: 3 });
   assert.equal(t.see('7', 3), false); // room ids from JSON object keys are strings
 });
+
+import { periodWords, previousWords, changeWords } from '../../web/static/js/report_words.js';
+
+test('report periods read in words, not ISO text', () => {
+  assert.equal(periodWords({ label: '2026-11', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }, 'en-US'), 'November 2026');
+  assert.match(periodWords({ label: '2026-11-01..2026-11-15', from: '2026-11-01T00:00:00Z', to: '2026-11-16T00:00:00Z' }, 'en-GB'), /^1\s?–\s?15 Nov 2026$/);
+  assert.equal(previousWords({ label: '2026-01', from: '2026-01-01T00:00:00Z' }, { from: '2025-12-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, 'en-US'), 'December 2025');
+  assert.equal(periodWords({ label: '2026-11', from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }, 'de-DE'), 'November 2026');
+});
+
+test('a change in short words with its tone', () => {
+  assert.deepEqual(changeWords(5, 3, { previousName: 'October 2026' }), { text: '2 more', tone: 'better', title: 'October 2026: 3' });
+  assert.equal(changeWords(1, 3).text, '2 fewer');
+  assert.equal(changeWords(1, 3, { lower: true }).tone, 'better');
+  assert.equal(changeWords(3, 3).text, 'no change');
+  assert.equal(changeWords(0, 0).text, '');
+  assert.equal(changeWords(4, null).text, 'new');
+  assert.deepEqual([changeWords(120, 300, { kind: 'seconds', lower: true }).text, changeWords(120, 300, { kind: 'seconds', lower: true }).tone], ['3 min faster', 'better']);
+  assert.equal(changeWords(90, 80, { kind: 'pct' }).text, '10 points up');
+  assert.equal(changeWords(7.5, 6, { kind: 'hours' }).text, '1.5 h more');
+  assert.equal(changeWords(4, 2, { neutral: true }).tone, 'neutral');
+});

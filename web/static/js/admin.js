@@ -6,6 +6,8 @@ import { api } from './api.js';
 import { startStaffPage } from './staff.js';
 import { formDialog } from './dialogs.js';
 import { EV } from './socket.js';
+import { periodWords, previousWords, changeWords, describe } from './report_words.js';
+import { barChart } from './charts.js';
 
 const A = '/api/admin';
 const state = { ctx: null, weekStart: startOfWeek(new Date()), accounts: [], knownTeams: [] };
@@ -371,6 +373,27 @@ function tableOf(rows) {
     el('tbody', {}, ...rows.map((r) => el('tr', {}, ...cols.map((c) => el('td', { text: renderValue(r[c]) }))))));
 }
 
+// The Reports tab reads as a page: the period in words, each figure with its change since the previous
+// period in words and colour (report_words.js), bar charts of this period against the last (charts.js),
+// and the tables with every figure below each chart.
+
+function changeNode(value, previous, opts) {
+  const c = changeWords(value, previous, opts);
+  if (!c.text) return null;
+  return el('span', { class: `change change-${c.tone}`, text: c.text, attrs: { title: c.title } });
+}
+
+function statCard(label, value, previous, opts = {}) {
+  return el('div', { class: 'stat' },
+    el('strong', { text: describe(value, opts.kind) }),
+    el('span', { class: 'stat-label', text: label }),
+    changeNode(value, previous, opts));
+}
+
+function monthPeriod(month, from, to) {
+  return { label: month, from: from || `${month}-01T00:00:00Z`, to: to || `${month}-28T00:00:00Z` };
+}
+
 async function loadReports(e) {
   if (e) e.preventDefault();
   const params = new URLSearchParams();
@@ -381,16 +404,60 @@ async function loadReports(e) {
     const data = await api.get(`${A}/reports/escalations${params.toString() ? `?${params}` : ''}`, token());
     if (data.month && !$('#report-month').value) $('#report-month').value = data.month;
     status('#reports-status', '');
-    const parts = [];
-    const scalars = Object.entries(data).filter(([, v]) => v === null || typeof v !== 'object');
-    if (scalars.length) {
-      parts.push(el('div', { class: 'summary' }, ...scalars.map(([k, v]) => el('div', { class: 'stat' }, el('strong', { text: renderValue(v) || '—' }), el('span', { text: k.replace(/_/g, ' ') })))));
+    const now = periodWords(monthPeriod(data.month, data.from, data.to));
+    const before = periodWords(monthPeriod(data.previous_month));
+    $('#report-period').textContent = `${now}, compared with ${before}`;
+    const opts = { previousName: before };
+    const routes = data.routes || [];
+    const experts = data.experts || [];
+    const expertsNow = experts.reduce((n, x) => n + (x.requests || 0), 0);
+    const expertsBefore = experts.reduce((n, x) => n + (x.previous || 0), 0);
+    const declinedNow = routes.reduce((n, r) => n + (r.declined || 0), 0);
+    const declinedBefore = routes.reduce((n, r) => n + (r.previous_declined || 0), 0);
+    const pe = data.personal_escalations || {};
+    const totals = data.totals || {};
+    const cards = el('div', { class: 'summary report-cards' },
+      statCard('Escalations', totals.escalations ?? 0, totals.previous, { ...opts, lower: true }),
+      statCard('Personal escalations', pe.count ?? 0, pe.previous, { ...opts, lower: true }),
+      statCard('Expert requests', expertsNow, expertsBefore, { ...opts, neutral: true }),
+      statCard('Declined by a team', declinedNow, declinedBefore, { ...opts, lower: true }));
+    const shown = routes.filter((r) => r.escalations || r.previous || r.declined || r.previous_declined);
+    const routeChart = barChart('chart-routes', {
+      title: 'Escalations by route', labels: shown.map((r) => r.route), names: [now, before],
+      current: shown.map((r) => r.escalations || 0), previous: shown.map((r) => r.previous || 0),
+      summary: shown.map((r) => `${r.route}: ${r.escalations || 0} (${before}: ${r.previous || 0})`).join('; ') || 'No escalations.',
+    });
+    const routeTable = el('table', { class: 'data', id: 'routes-table' },
+      el('thead', {}, el('tr', {}, ...['Route', 'Team', 'Escalations', 'Reply target met', 'Missed', 'Resolved', 'Declined']
+        .map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, ...routes.map((r) => el('tr', {},
+        el('th', { scope: 'row', text: r.route }),
+        el('td', { text: r.team || '—' }),
+        el('td', { class: 'figure' }, el('strong', { text: String(r.escalations || 0) }), changeNode(r.escalations || 0, r.previous, { ...opts, lower: true })),
+        el('td', { text: String(r.target_met || 0) }),
+        el('td', { text: String(r.target_missed || 0) }),
+        el('td', { text: String(r.resolved || 0) }),
+        el('td', { text: String(r.declined || 0) })))));
+    const charts = el('div', { class: 'charts-row' },
+      shown.length ? routeChart : el('p', { class: 'muted', text: `No escalations in ${now} or ${before}.` }));
+    const parts = [cards, charts, el('div', { class: 'table-scroll' }, routeTable)];
+    if (experts.length) {
+      const expertChart = barChart('chart-experts', {
+        title: 'Expert requests by team', labels: experts.map((x) => x.team), names: [now, before],
+        current: experts.map((x) => x.requests || 0), previous: experts.map((x) => x.previous || 0),
+        summary: experts.map((x) => `${x.team}: ${x.requests || 0} (${before}: ${x.previous || 0})`).join('; '),
+      });
+      if (expertsNow || expertsBefore) charts.append(expertChart);
+      parts.push(el('h3', { text: 'Expert teams' }),
+        expertsNow || expertsBefore ? null : el('p', { class: 'muted', text: `No expert was asked in ${now} or ${before}.` }),
+        el('div', { class: 'table-scroll' }, el('table', { class: 'data', id: 'experts-table' },
+          el('thead', {}, el('tr', {}, ...['Team', 'Asked', 'Answered'].map((h) => el('th', { scope: 'col', text: h })))),
+          el('tbody', {}, ...experts.map((x) => el('tr', {},
+            el('th', { scope: 'row', text: x.team }),
+            el('td', { class: 'figure' }, el('strong', { text: String(x.requests || 0) }), changeNode(x.requests || 0, x.previous, { ...opts, neutral: true })),
+            el('td', { text: String(x.responded || 0) })))))));
     }
-    for (const [k, v] of Object.entries(data)) {
-      if (Array.isArray(v) && v.length && typeof v[0] === 'object') parts.push(el('h3', { text: k.replace(/_/g, ' ') }), tableOf(v));
-      else if (v && typeof v === 'object' && !Array.isArray(v)) parts.push(el('h3', { text: k.replace(/_/g, ' ') }), tableOf([v]));
-    }
-    box.replaceChildren(...parts);
+    box.replaceChildren(...parts.filter(Boolean));
   } catch (err) {
     box.replaceChildren();
     status('#reports-status', notReady(err), true);
@@ -399,44 +466,26 @@ async function loadReports(e) {
 
 // ---- cycle report (GET /api/reports/cycle) -----------------------------------------------------
 
-// The columns a team lead reads first; `lower` marks figures where less is better (times).
+// The columns a team lead reads first: [field, heading, kind ('neutral': a count neither good nor bad), less is better].
 const CYCLE_COLUMNS = [
-  ['taken', 'Taken'], ['resolved', 'Resolved'], ['transferred', 'Transferred'], ['escalated', 'Escalated'],
-  ['first_response_p50_seconds', 'First reply (median)', 'lower'],
-  ['first_response_within_goal_pct', 'Within goal'],
-  ['resolution_p50_seconds', 'Resolution (median)', 'lower'],
-  ['duty_hours', 'Hours on duty'], ['scheduled_hours', 'Hours scheduled'],
-  ['expert_requests_made', 'Experts asked'], ['vouches_received', 'Vouches received'],
+  ['taken', 'Taken'], ['resolved', 'Resolved'], ['transferred', 'Transferred', 'neutral'], ['escalated', 'Escalated', 'neutral'],
+  ['first_response_p50_seconds', 'First reply (median)', 'seconds', true],
+  ['first_response_within_goal_pct', 'Within goal', 'pct'],
+  ['resolution_p50_seconds', 'Resolution (median)', 'seconds', true],
+  ['duty_hours', 'Hours on duty', 'hours'], ['scheduled_hours', 'Hours scheduled', 'hours'],
+  ['expert_requests_made', 'Experts asked', 'neutral'], ['vouches_received', 'Vouches received'],
 ];
 
-function cycleValue(name, v) {
-  if (v === null || v === undefined) return '—';
-  if (name.endsWith('_seconds')) return v >= 3600 ? `${(v / 3600).toFixed(1)} h` : v >= 60 ? `${Math.round(v / 60)} min` : `${Math.round(v)} s`;
-  if (name.endsWith('_pct')) return `${Math.round(v)} %`;
-  if (name.endsWith('_hours')) return `${Number(v).toFixed(1)} h`;
-  return String(v);
+function cycleCell(fig, kind, lower, previousName) {
+  const neutral = kind === 'neutral';
+  const k = neutral ? 'count' : kind;
+  return el('td', { class: 'figure' }, el('strong', { text: describe(fig.value, k) }),
+    fig.value === null || fig.value === undefined ? null : changeNode(fig.value, fig.previous, { kind: k, lower, neutral, previousName }));
 }
 
-function cycleCell(name, fig, lower) {
-  const cell = el('td', {}, el('strong', { text: cycleValue(name, fig.value) }));
-  if (fig.change === null || fig.change === undefined) {
-    if (fig.previous === null || fig.previous === undefined) cell.append(el('span', { class: 'change muted', text: ' (new)' }));
-    return cell;
-  }
-  if (fig.change === 0) {
-    cell.append(el('span', { class: 'change muted', text: ` (same as before)` }));
-    return cell;
-  }
-  const better = lower ? fig.change < 0 : fig.change > 0;
-  const word = fig.change > 0 ? 'up' : 'down';
-  cell.append(el('span', { class: `change ${better ? 'change-better' : 'change-worse'}`,
-    text: ` (${word} from ${cycleValue(name, fig.previous)})` }));
-  return cell;
-}
-
-function cycleRow(label, figures) {
+function cycleRow(label, figures, previousName) {
   return el('tr', {}, el('th', { scope: 'row', text: label }),
-    ...CYCLE_COLUMNS.map(([name, , lower]) => cycleCell(name, figures[name] || {}, lower === 'lower')));
+    ...CYCLE_COLUMNS.map(([name, , kind, lower]) => cycleCell(figures[name] || {}, kind || 'count', !!lower, previousName)));
 }
 
 function cycleQuery() {
@@ -449,18 +498,29 @@ async function loadCycle() {
   const box = $('#cycle');
   try {
     const data = await api.get(`/api/reports/cycle?${cycleQuery()}`, token());
+    const now = periodWords(data.period);
+    const before = previousWords(data.period, data.previous_period);
+    const name = (a) => a.account.display_name || a.account.username;
     const rows = [
-      ...data.agents.map((a) => cycleRow(a.account.display_name || a.account.username, a.figures)),
-      ...(data.teams || []).map((t) => cycleRow(`Team ${t.team}`, t.figures)),
-      ...(data.totals ? [cycleRow('Everyone', data.totals.figures)] : []),
+      ...data.agents.map((a) => cycleRow(name(a), a.figures, before)),
+      ...(data.teams || []).map((t) => cycleRow(`Team ${t.team}`, t.figures, before)),
+      ...(data.totals ? [cycleRow('Everyone', data.totals.figures, before)] : []),
     ];
-    status('#cycle-status', `${data.period.label}, against ${data.previous_period.from} to ${data.previous_period.to}`);
+    status('#cycle-status', `${now}: each figure with its change since ${before}; green is better, red is worse.`);
+    const active = data.agents.filter((a) => a.figures.taken.value || a.figures.taken.previous || a.figures.resolved.value);
+    const chart = active.length ? barChart('chart-cycle', {
+      title: 'Cases taken per person', labels: active.map(name), names: [now, before],
+      current: active.map((a) => a.figures.taken.value || 0), previous: active.map((a) => a.figures.taken.previous || 0),
+      summary: active.map((a) => `${name(a)}: ${a.figures.taken.value || 0} (${before}: ${a.figures.taken.previous || 0})`).join('; '),
+    }) : null;
+    $('#cycle-chart').replaceChildren(...(chart ? [chart] : []));
     box.replaceChildren(rows.length ? el('table', { class: 'data', id: 'cycle-table' },
       el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Who' }),
         ...CYCLE_COLUMNS.map(([, label]) => el('th', { scope: 'col', text: label })))),
       el('tbody', {}, ...rows)) : el('p', { class: 'muted', text: 'Nobody worked a case in this period.' }));
   } catch (err) {
     box.replaceChildren();
+    $('#cycle-chart').replaceChildren();
     status('#cycle-status', errorText(err), true);
   }
 }
