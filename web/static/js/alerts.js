@@ -67,7 +67,8 @@ export class TitleCounter {
 }
 
 /**
- * A stack of alert banners (role="alert") that stay until dismissed; urgent ones beep and flash.
+ * A stack of alert banners (role="alert") floating over the page: urgent and warning ones stay until
+ * dismissed or cleared by key, information goes by itself; urgent ones beep and flash.
  * @param {HTMLElement} container
  */
 export class AlertStack {
@@ -76,7 +77,15 @@ export class AlertStack {
     this.announce = liveRegion('sr-alerts', 'assertive');
   }
 
-  push({ title, text, kind = 'info', actions = [], key }) {
+  has(key) { return !!this.container.querySelector(`[data-key="${CSS.escape(key)}"]`); }
+
+  /** Take down the banner pushed with `key` (its condition cleared: the connection is back, say). */
+  clear(key) {
+    const box = this.container.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    if (box) box.remove();
+  }
+
+  push({ title, text, kind = 'info', actions = [], key, quiet = false }) {
     if (key) {
       const old = this.container.querySelector(`[data-key="${CSS.escape(key)}"]`);
       if (old) old.remove();
@@ -93,7 +102,7 @@ export class AlertStack {
     dismiss.addEventListener('click', () => box.remove());
     this.container.prepend(box);
     if (kind === 'urgent') beep('urgent');
-    else if (kind === 'warning') beep('request');
+    else if (kind === 'warning' && !quiet) beep('request');
     else setTimeout(() => box.remove(), 20000); // information only: it goes away by itself
     return box;
   }

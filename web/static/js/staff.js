@@ -23,10 +23,17 @@ export function isStaff(account) { return hasRole(account, 'trainee', 'helper', 
 export function startStaffPage({ requireRoles = null, onReady, title }) {
   const ctx = { session: loadSession('staff'), conn: null, alerts: new AlertStack($('#alerts')), announce: liveRegion('sr-live', 'polite') };
 
+  // The header says Connected / Offline (short, so the bar keeps its size); a lost connection also gets a
+  // banner that leaves by itself once the socket is back.
   const setConn = (state, detail) => {
     const node = $('#conn-status');
     node.className = `conn-status conn-${state}`;
-    node.textContent = state === 'online' ? 'Connected' : (detail || 'Offline');
+    node.textContent = state === 'online' ? 'Connected' : 'Offline';
+    node.title = state === 'online' ? '' : (detail || '');
+    if (state === 'online') ctx.alerts.clear('connection');
+    else if (detail !== 'Signed out' && ctx.session && !ctx.alerts.has('connection')) {
+      ctx.alerts.push({ title: 'Connection lost', text: 'Reconnecting… What you send now goes out once the connection is back.', kind: 'warning', key: 'connection', quiet: true });
+    }
   };
 
   const showLogin = (message) => {
