@@ -312,8 +312,9 @@ async def do_escalate(s: AsyncSession, deps: Deps, case: Case, esc: Escalation, 
     effects.append(system_emit(card))
 
     team_ids = await audiences.team_members(s, route.team)
-    effects += alert({"kind": "escalation", **info, "message": card_text, "created_at": iso(now)},
-                     await audiences.resolve(s, route.alert, now, route_team=route.team))
+    # The one who escalated is not alerted of their own act (they may sit in the route's team).
+    told = {a for a in await audiences.resolve(s, route.alert, now, route_team=route.team) if a != esc.escalated_by}
+    effects += alert({"kind": "escalation", **info, "message": card_text, "created_at": iso(now)}, told)
     pages: list[dict[str, Any]] = []
     if prio.page:
         on_call = await audiences.resolve(s, route.on_call if route.on_call is not None else cfg.on_call, now,

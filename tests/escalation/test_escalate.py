@@ -304,3 +304,18 @@ async def test_admissions_asks_the_requester_first(server: LiveServer) -> None:
     assert [(e["status"], e["outcome"]) for e in history] == [("declined", "not_escalated"), ("open", "pending")]
     await rita.settle()
     assert not [m for m in rita.received("message") if "Pricing question" in (m["body"] or "")]
+
+
+async def test_escalating_to_your_own_team_does_not_alert_you(server: LiveServer) -> None:
+    """Erin is in the social team and escalates her own case there: her teammate is alerted, she is not
+    (no live alert, nothing stored in her inbox): the alert would only tell her what she just did."""
+    erin = await server.staff("erin_social", ["helper"], ["escalation-social"])
+    fay = await server.staff("fay_social", ["helper"], ["escalation-social"])
+    _, case = await claimed_case(server, erin)
+    await erin.ok("case.escalate", escalate_payload(case["id"], note=NOTE))
+    alert = await fay.wait_for("alert", lambda a: a["kind"] == "escalation")
+    assert alert["case_id"] == case["id"] and alert["by"]["display_name"] == "Erin"
+    await erin.settle()
+    assert not erin.received("alert", lambda a: a["kind"] == "escalation")
+    stored = (await erin.ok("alert.list", {}))["alerts"]
+    assert not [a for a in stored if a["kind"] == "escalation"], stored
