@@ -96,3 +96,22 @@ async def test_waiting_colours_and_take_over(pages: Any, server: LiveServer, sho
     assert update.get("case", update)["id"] == ids["Fay"]
     await helper.wait_for("message", lambda m: m.get("body") == "Taking this one, it touches billing" and m["kind"] == "note")
     assert not pages.errors, pages.errors
+
+
+ROWS_OF_CARDS = """() => {
+  const tops = {};
+  for (const s of document.querySelectorAll('#summary .stat')) { const y = Math.round(s.getBoundingClientRect().top); tops[y] = (tops[y] || 0) + 1; }
+  return Object.values(tops);
+}"""
+
+
+async def test_stat_cards_never_leave_one_alone_on_a_row(pages: Any, server: LiveServer, shot: Any) -> None:
+    await server.staff("alice_helper", ["helper"], on_duty=True)
+    page = await pages.staff("carol_monitor", ["monitor"], path="/monitor")
+    await expect(page.locator("#on-duty-stat")).to_contain_text("2")
+    await expect(page.locator("#on-duty-stat .stat-detail")).to_contain_text("1 helper")
+    for width in (1280, 1100, 900, 700, 390):
+        await page.set_viewport_size({"width": width, "height": 800})
+        rows = await page.evaluate(ROWS_OF_CARDS)
+        assert sum(rows) == 6 and min(rows) >= 2, (width, rows)
+    assert not pages.errors, pages.errors

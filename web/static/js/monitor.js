@@ -112,10 +112,16 @@ function render() {
     ['Live cases', cases.length], ['Waiting in queue', queued], ['Over the response goal', breaches],
     ['Supervised', supervised], [state.goalFromServer ? 'Response goal' : 'Response goal (default)', duration(goal)],
   ];
+  const cards = stats.map(([k, v]) => el('div', { class: 'stat' }, el('strong', { text: String(v) }), el('span', { text: k })));
+  // Who is on duty: one card (the total, then each role), so the row always holds six cards and none
+  // is left alone on a line of its own.
   if (state.overview && typeof state.overview.on_duty === 'object' && state.overview.on_duty) {
-    for (const [k, v] of Object.entries(state.overview.on_duty)) stats.push([`${k} on duty`, v]);
+    const roles = Object.entries(state.overview.on_duty);
+    const total = roles.reduce((n, [, v]) => n + Number(v || 0), 0);
+    cards.push(el('div', { class: 'stat', id: 'on-duty-stat' }, el('strong', { text: String(total) }), el('span', { text: 'On duty' }),
+      el('span', { class: 'stat-detail', text: roles.map(([k, v]) => `${v} ${Number(v) === 1 ? k.replace(/s$/, '') : k}`).join(', ') })));
   }
-  $('#summary').replaceChildren(...stats.map(([k, v]) => el('div', { class: 'stat' }, el('strong', { text: String(v) }), el('span', { text: k }))));
+  $('#summary').replaceChildren(...cards);
   state.title.set(breaches || queued);
   renderLoad(cases);
 }
