@@ -12,6 +12,7 @@ import pytest
 
 from tests.support import LiveServer
 from tests.web.helpers import doc_shot
+from tests.web.test_phone import no_sideways_scroll
 
 expect = pytest.importorskip("playwright.async_api").expect
 
@@ -134,4 +135,11 @@ async def test_cycle_report_reads_in_words_and_downloads(pages: Any, server: Liv
     text = Path(await download.path()).read_text()
     assert text.splitlines()[0].startswith("scope,account_id,username") and "alice_helper" in text
     await doc_shot(shot, page, "admin-cycle-report", top="#cycle-title")
+    # On a phone: the cards two by two, the charts as wide as the screen, wide tables scroll inside themselves.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.wait_for_timeout(300)  # Chart.js resizes its canvas on the next frame
+    await no_sideways_scroll(page, "admin Reports")
+    chart = await page.locator("#chart-cycle").bounding_box()
+    assert chart and chart["x"] >= 0 and chart["x"] + chart["width"] <= 390, chart
+    await doc_shot(shot, page, "admin-reports-phone", top="#report-period")
     assert not pages.errors, pages.errors

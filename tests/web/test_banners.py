@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support import LiveServer
+from tests.web.helpers import doc_shot
 
 expect = pytest.importorskip("playwright.async_api").expect
 
@@ -31,7 +32,12 @@ async def test_connection_banner_does_not_move_the_layout_and_leaves(pages: Any,
     top = await page.locator(".topbar").bounding_box()
     assert box and top and box["y"] >= top["y"] + top["height"]  # never over the header's buttons
     await expect(banner).to_have_count(1)  # one banner for the whole outage, not one per attempt
-    await shot(page, "banner-connection-lost")
+    await doc_shot(shot, page, "banner-connection-lost")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    box = await banner.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    await doc_shot(shot, page, "banner-connection-lost-phone")
+    await page.set_viewport_size({"width": 1280, "height": 860})
 
     await page.context.set_offline(False)
     await expect(page.locator("#conn-status")).to_have_text("Connected", timeout=20_000)
