@@ -218,6 +218,9 @@ async def claim_case(deps: Deps, actor_id: int, case_id: Any) -> tuple[dict[str,
         else:
             values.update(helper_id=actor_id)
         await transition(s, case, "claim", values)
+        if as_trainee:
+            monitor_id = await supervision.confirm_monitor(s, deps, case, now)
+            enforce(policy.can_claim_case(actor, facts, monitor_available=monitor_id is not None))
 
         await desk_queue.enforce_case_cap(s, deps, actor)
         await set_member_role(s, case.room_id, actor_id, "staff", deps)

@@ -49,8 +49,9 @@ OPEN = list(lifecycle.OPEN)
 # --- who can supervise ----------------------------------------------------------------------------
 
 
-async def available_monitors(s: AsyncSession, now: dt.datetime, exclude: Iterable[int | None] = ()) -> set[int]:
-    """Monitors (enabled accounts) who are on duty and connected right now."""
+async def available_monitors(s: AsyncSession, now: dt.datetime, exclude: Iterable[int | None] = (),
+                             lock: bool = False) -> set[int]:
+    """Monitors (enabled accounts) who are on duty and connected right now (`lock`: see connected_accounts)."""
     skip = {e for e in exclude if e is not None}
     ids = [r[0] for r in (await s.execute(select(AccountRole.account_id).where(AccountRole.role == "monitor"))).all()
            if r[0] not in skip]
@@ -58,16 +59,16 @@ async def available_monitors(s: AsyncSession, now: dt.datetime, exclude: Iterabl
         return set()
     accounts = list((await s.execute(select(Account).where(Account.id.in_(ids), Account.disabled.is_(False)))).scalars())
     on_duty = await on_duty_accounts(s, accounts, now)
-    return on_duty & await connected_accounts(s, on_duty)
+    return on_duty & await connected_accounts(s, on_duty, lock=lock)
 
 
 async def pick_monitor(s: AsyncSession, deps: Deps, now: dt.datetime, exclude: int | None = None,
-                       prefer: int | None = None) -> int | None:
+                       prefer: int | None = None, lock: bool = False) -> int | None:
     """`prefer` (the case's own monitor) if available, else the least-loaded available monitor, or None.
 
     Load = open cases the monitor supervises; ties go to the lowest account id (stable, testable).
     """
-    candidates = await available_monitors(s, now, exclude=(exclude,))
+    candidates = await available_monitors(s, now, exclude=(exclude,), lock=lock)
     if prefer is not None and prefer in candidates:
         return prefer
     if not candidates:
@@ -76,6 +77,22 @@ async def pick_monitor(s: AsyncSession, deps: Deps, now: dt.datetime, exclude: i
         select(Case.monitor_id, func.count()).where(Case.monitor_id.in_(candidates), Case.status.in_(OPEN))
         .group_by(Case.monitor_id))).all())
     return min(sorted(candidates), key=lambda i: load.get(i, 0))
+
+
+async def confirm_monitor(s: AsyncSession, deps: Deps, case: Case, now: dt.datetime) -> int | None:
+    """After a trainee's claim update, in its transaction: the case's picked monitor if still available,
+    else another (set on the case), else None (the claim is refused and rolled back).
+
+    The pick before the update reads presence unlocked: a monitor whose last socket drops in between has
+    their last-disconnect hook run before this claim commits, find no case to start the grace on, and the
+    trainee would be supervised from nowhere. Picked again after the update it is race-free: SQLite holds
+    the write lock; on PostgreSQL the presence rows are locked, so the disconnect's DELETE waits for this
+    commit and its hook then sees the case.
+    """
+    monitor_id = await pick_monitor(s, deps, now, prefer=case.monitor_id, lock=True)
+    if monitor_id is not None and monitor_id != case.monitor_id:
+        await _update(s, case, [], {"monitor_id": monitor_id})
+    return monitor_id
 
 
 # --- small shared steps ---------------------------------------------------------------------------

@@ -33,11 +33,14 @@ async def roles_and_teams(
     return ({i: frozenset(roles.get(i, ())) for i in ids}, {i: frozenset(teams.get(i, ())) for i in ids})
 
 
-async def connected_accounts(session: AsyncSession, account_ids: Iterable[int]) -> set[int]:
+async def connected_accounts(session: AsyncSession, account_ids: Iterable[int], *, lock: bool = False) -> set[int]:
+    """Those with a socket anywhere. `lock` (inside a write): PostgreSQL holds their presence rows (FOR KEY
+    SHARE), so a disconnect's DELETE waits for this transaction; on SQLite the write lock already does."""
     ids = list(set(account_ids))
     if not ids:
         return set()
-    rows = await session.execute(select(Presence.account_id).where(Presence.account_id.in_(ids)).distinct())
+    query = select(Presence.account_id).where(Presence.account_id.in_(ids))
+    rows = await session.execute(query.with_for_update(key_share=True) if lock else query.distinct())
     return {r[0] for r in rows.all()}
 
 

@@ -4,6 +4,7 @@ check, supervise, take over and hand back, whispers between monitor and trainee.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -11,8 +12,8 @@ from sqlalchemy import update
 
 from server.actions import supervision
 from server.storage.models import Account
-from tests.roles.helpers import ROLES_OVERRIDES, disconnected, me, open_case, past_the_grace, send
-from tests.support import LiveServer
+from tests.roles.helpers import ROLES_OVERRIDES, disconnected, me, monitor_away, open_case, past_the_grace, send
+from tests.support import Client, LiveServer
 
 
 @pytest.fixture
@@ -37,6 +38,29 @@ async def test_trainee_claim_refused_without_an_available_monitor(server: LiveSe
     await carol.close()
     await disconnected(server, me(carol))
     assert await bob.error("case.claim", {"case_id": case["id"]}) == "forbidden"
+
+
+async def close_after(c: Client, delay: float) -> None:
+    await asyncio.sleep(delay)
+    await c.close()
+
+
+async def test_a_claim_racing_the_monitors_disconnect_never_leaves_the_trainee_unsupervised(server: LiveServer) -> None:
+    """The claim reads the monitor's presence before its update: a disconnect committed in between used to
+    let the claim through with a monitor whose last-disconnect hook had already run, so no grace started.
+    Now each claim is either refused or its monitor's grace starts. Disconnects land at a few offsets."""
+    for i in range(12):
+        carol = await server.staff(f"carol{i}_monitor", ["monitor"], on_duty=True)
+        bob = await server.staff(f"bob{i}_trainee", ["trainee"], on_duty=True)
+        _, case, _ = await open_case(server)
+        answer, _ = await asyncio.gather(bob.call("case.claim", {"case_id": case["id"]}),
+                                         close_after(carol, i % 4 * 0.003))
+        await disconnected(server, me(carol))
+        if answer["ok"]:
+            assert answer["case"]["monitor"]["id"] == me(carol)
+            await monitor_away(server, case["id"])
+        else:
+            assert answer["error"]["code"] == "forbidden"
 
 
 async def test_trainee_claim_accepted_with_a_monitor_on_duty(server: LiveServer) -> None:
