@@ -76,3 +76,12 @@ def parse_iso(text: str) -> dt.datetime:
     """Parse an ISO-8601 instant; a value without an offset is taken as UTC."""
     when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     return as_utc(when)  # type: ignore[return-value]
+
+
+def span(seconds: float) -> str:
+    """A duration as people read it in a note or alert: whole hours, whole minutes, else seconds."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)} min"
+    return f"{int(seconds)} s"

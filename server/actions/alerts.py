@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.actions import outbound
 from server.actions.messages import system_emit
-from server.clock import iso
+from server.clock import iso, span
 from server.deps import Deps
 from server.errors import NotFound
 from server.notify import ADMINS, MONITORS, Effect, Emit, account_room
@@ -309,19 +309,11 @@ async def _note_step(s: AsyncSession, ch: AlertChain, number: int, after: float,
         return []
     who = raised.who if raised.names else ("nobody new" if not channels else "")
     parts = [p for p in (who, ", ".join(f"the {c} channel" for c in channels)) if p]
-    text = (f"Nobody acknowledged the {ch.kind.replace('_', ' ')} alert within {_span(after)}: step {number + 1} "
+    text = (f"Nobody acknowledged the {ch.kind.replace('_', ' ')} alert within {span(after)}: step {number + 1} "
             f"alerted {' and '.join(parts)} at {iso(now)}.")
     msg = await append_system_message(s, room_id, text, now, {
         "event": "alert_chain_step", "chain_id": ch.id, "step": number, "recipients": raised.recipients,
         "channels": channels}, kind="note")
     return [system_emit(msg)]
-
-
-def _span(seconds: float) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{int(seconds // 3600)} h"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{int(seconds // 60)} min"
-    return f"{int(seconds)} s"
 
 

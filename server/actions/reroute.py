@@ -26,7 +26,7 @@ from server.actions import alerts
 from server.actions.case_views import case_view, queue_alert
 from server.actions.messages import system_emit
 from server.actions.queue import alert_targets
-from server.clock import iso
+from server.clock import iso, span
 from server.deps import Deps
 from server.notify import Effect
 from server.storage import audiences
@@ -36,14 +36,6 @@ from server.storage.models.alerts import Alert
 
 log = logging.getLogger("livehelp.reroute")
 KIND = "unclaimed"
-
-
-def _span(seconds: float) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{int(seconds // 3600)} h"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{int(seconds // 60)} min"
-    return f"{int(seconds)} s"
 
 
 async def _audience(s: AsyncSession, deps: Deps, case: Case, step: str, now: dt.datetime) -> tuple[set[int], bool]:
@@ -81,7 +73,7 @@ async def _fire(s: AsyncSession, deps: Deps, case: Case, index: int, steps: tupl
         "kind": KIND, "case_id": case.id, "room_id": case.room_id, "queue": case.queue, "topic": case.topic,
         "step": index + 1, "steps": len(steps), "audience": step, "waited_seconds": waited,
         "queued_at": iso(since), "case_link": deps.config.escalation.link(case.id), "created_at": iso(now),
-        "message": f"Case #{case.id} ({case.queue}) has waited {_span(waited)} with nobody claiming it.",
+        "message": f"Case #{case.id} ({case.queue}) has waited {span(waited)} with nobody claiming it.",
         "severity": "high" if step == "monitors" else "normal",
     }
     raised = await alerts.raise_alert(s, deps, payload, targets, now, chain=False, skip=already)
@@ -89,7 +81,7 @@ async def _fire(s: AsyncSession, deps: Deps, case: Case, index: int, steps: tupl
     if queue_too and raised.recipients:
         effects.append(queue_alert(await case_view(s, case), raised.recipients, "reroute"))
     who = raised.who if raised.names else ("nobody new" if targets else "nobody (nobody on duty)")
-    text = (f"Still unclaimed after {_span(after * (index + 1))}: step {index + 1} of {len(steps)} alerted "
+    text = (f"Still unclaimed after {span(after * (index + 1))}: step {index + 1} of {len(steps)} alerted "
             f"{what}: {who}, at {iso(now)}.")
     msg = await append_system_message(s, case.room_id, text, now, {
         "event": "reroute", "step": index + 1, "audience": step, "recipients": raised.recipients}, kind="note")
