@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +31,33 @@ async def send(c: Client, room_id: int, body: str, kind: str = "chat", sensitive
     if sensitive:
         payload["sensitive"] = True
     return (await c.ok("message.send", payload))["message"]
+
+
+@dataclass
+class Supervised:
+    """Bob's case under Carol's supervision, and who is around it."""
+    carol: Client  # the supervising monitor, on duty
+    bob: Client  # the trainee who claimed
+    helper: Client | None  # Alice, a helper on duty, when asked for
+    rita: Client  # the requester
+    case: dict[str, Any]
+    room_id: int
+
+    @property
+    def alice(self) -> Client:
+        assert self.helper is not None, "claimed_under_carol(..., helper=True) brings Alice"
+        return self.helper
+
+
+async def claimed_under_carol(server: LiveServer, body: str = "I need help", helper: bool = False) -> Supervised:
+    """Carol (monitor) and Bob (trainee) go on duty, and Alice (helper) too if asked; a requester opens a
+    case and Bob claims it: Carol, the only monitor, supervises."""
+    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
+    alice = await server.staff("alice_helper", ["helper"], on_duty=True) if helper else None
+    rita, case, room_id = await open_case(server, body=body)
+    await bob.ok("case.claim", {"case_id": case["id"]})
+    return Supervised(carol, bob, alice, rita, case, room_id)
 
 
 def me(c: Client) -> int:

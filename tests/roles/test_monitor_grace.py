@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from server.config import Config
-from tests.roles.helpers import ROLES_OVERRIDES, me, monitor_away, open_case, send
+from tests.roles.helpers import ROLES_OVERRIDES, claimed_under_carol, me, monitor_away, send
 from tests.support import LiveServer
 
 
@@ -23,11 +23,8 @@ async def test_a_monitor_back_within_the_grace_keeps_supervising_and_the_request
         server: LiveServer) -> None:
     deps = server.deps
     assert deps is not None
-    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
-    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
-    alice = await server.staff("alice_helper", ["helper"], on_duty=True)
-    rita, case, room_id = await open_case(server, body="my order never came")
-    await bob.ok("case.claim", {"case_id": case["id"]})
+    sc = await claimed_under_carol(server, body="my order never came", helper=True)
+    carol, bob, alice, rita, case, room_id = sc.carol, sc.bob, sc.alice, sc.rita, sc.case, sc.room_id
     await send(bob, room_id, "let me check that")
     await rita.wait_for("message", lambda m: m["body"] == "let me check that")
     seen_by_rita = len(rita.events["message"])
@@ -56,11 +53,8 @@ async def test_a_monitor_back_within_the_grace_keeps_supervising_and_the_request
 async def test_after_the_grace_the_case_is_requeued_and_the_requester_is_told_once(server: LiveServer) -> None:
     deps = server.deps
     assert deps is not None
-    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
-    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
-    alice = await server.staff("alice_helper", ["helper"], on_duty=True)
-    rita, case, room_id = await open_case(server)
-    await bob.ok("case.claim", {"case_id": case["id"]})
+    sc = await claimed_under_carol(server, helper=True)
+    carol, bob, alice, rita, case, room_id = sc.carol, sc.bob, sc.alice, sc.rita, sc.case, sc.room_id
     await carol.close()
     await monitor_away(server, case["id"])
     await deps.scheduler.advance(59)
@@ -84,10 +78,8 @@ async def test_a_grace_that_ends_with_another_monitor_on_duty_hands_over_without
         server: LiveServer) -> None:
     deps = server.deps
     assert deps is not None
-    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
-    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
-    rita, case, _ = await open_case(server)
-    await bob.ok("case.claim", {"case_id": case["id"]})
+    sc = await claimed_under_carol(server)
+    carol, rita, case = sc.carol, sc.rita, sc.case
     mona = await server.staff("mona_monitor", ["monitor"], on_duty=True)
     await carol.close()
     await monitor_away(server, case["id"])
@@ -105,10 +97,8 @@ async def test_the_grace_is_stored_so_another_process_ends_it(
         server: LiveServer, start_server: Callable[..., Awaitable[LiveServer]], config: Config) -> None:
     """As after a restart: the grace started on one server is ended by another from the stored mark
     (the first server's one-off timer never runs), not restarted and not forgotten."""
-    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
-    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
-    _, case, _ = await open_case(server)
-    await bob.ok("case.claim", {"case_id": case["id"]})
+    sc = await claimed_under_carol(server)
+    carol, bob, case = sc.carol, sc.bob, sc.case
     await carol.close()
     await monitor_away(server, case["id"])
     other = await start_server(config)  # same database, its own scheduler

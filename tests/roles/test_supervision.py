@@ -12,7 +12,16 @@ from sqlalchemy import update
 
 from server.actions import supervision
 from server.storage.models import Account
-from tests.roles.helpers import ROLES_OVERRIDES, disconnected, me, monitor_away, open_case, past_the_grace, send
+from tests.roles.helpers import (
+    ROLES_OVERRIDES,
+    claimed_under_carol,
+    disconnected,
+    me,
+    monitor_away,
+    open_case,
+    past_the_grace,
+    send,
+)
 from tests.support import Client, LiveServer
 
 
@@ -102,10 +111,8 @@ async def test_claim_picks_the_least_loaded_monitor(server: LiveServer) -> None:
 
 
 async def test_monitor_disconnect_hands_over_to_another_monitor(server: LiveServer) -> None:
-    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
-    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
-    rita, case, room_id = await open_case(server)
-    await bob.ok("case.claim", {"case_id": case["id"]})  # carol is the only monitor: she supervises
+    sc = await claimed_under_carol(server)
+    carol, bob, rita, case, room_id = sc.carol, sc.bob, sc.rita, sc.case, sc.room_id
     mona = await server.staff("mona_monitor", ["monitor"], on_duty=True)
     await carol.close()
     await past_the_grace(server, case["id"])
@@ -123,11 +130,8 @@ async def test_monitor_disconnect_hands_over_to_another_monitor(server: LiveServ
 
 
 async def test_monitor_disconnect_with_nobody_left_requeues_the_case(server: LiveServer) -> None:
-    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
-    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
-    alice = await server.staff("alice_helper", ["helper"], on_duty=True)
-    rita, case, room_id = await open_case(server, body="my order never came")
-    await bob.ok("case.claim", {"case_id": case["id"]})
+    sc = await claimed_under_carol(server, body="my order never came", helper=True)
+    carol, bob, alice, rita, case, room_id = sc.carol, sc.bob, sc.alice, sc.rita, sc.case, sc.room_id
     await send(bob, room_id, "let me check that")
     await carol.close()
     await past_the_grace(server, case["id"])
@@ -152,10 +156,8 @@ async def test_monitor_disconnect_with_nobody_left_requeues_the_case(server: Liv
 
 
 async def test_monitor_going_off_duty_releases_at_once(server: LiveServer) -> None:
-    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
-    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
-    _, case, room_id = await open_case(server)
-    await bob.ok("case.claim", {"case_id": case["id"]})
+    sc = await claimed_under_carol(server)
+    carol, bob, case, room_id = sc.carol, sc.bob, sc.case, sc.room_id
     await carol.ok("duty.set", {"on_duty": False})
     updated = await bob.wait_for("case.updated", lambda c: c["id"] == case["id"] and c["status"] == "queued")
     assert updated["trainee"] is None and updated["monitor"] is None
@@ -206,10 +208,8 @@ async def test_supervise_a_queued_case_then_the_shadowing_trainee_claims_under_t
 
 
 async def test_take_over_and_hand_back(server: LiveServer) -> None:
-    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
-    bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
-    rita, case, room_id = await open_case(server)
-    await bob.ok("case.claim", {"case_id": case["id"]})
+    sc = await claimed_under_carol(server)
+    carol, bob, rita, case, room_id = sc.carol, sc.bob, sc.rita, sc.case, sc.room_id
     assert await carol.error("case.handback", {"case_id": case["id"]}) == "conflict", "nothing taken yet"
 
     taken = (await carol.ok("case.takeover", {"case_id": case["id"]}))["case"]
