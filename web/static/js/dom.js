@@ -152,9 +152,17 @@ export function withTimes(text) {
   const out = [];
   let last = 0;
   for (const m of s.matchAll(ISO_RE)) {
-    // "respond by <instant>" reads "respond in 23 min" once the instant is relative.
-    if (m.index > last) out.push(s.slice(last, m.index).replace(/\bby $/, ''));
-    out.push(timeNode(m[0]));
+    const before = s.slice(last, m.index);
+    if (/\bsince $/.test(before)) {
+      // "waiting since <instant>" reads "since 14:03" (a relative "since 5 min ago" would not read), with
+      // how long ago on hover.
+      out.push(before);
+      out.push(el('time', { class: 'rel-time', dateTime: m[0], attrs: { title: `${relTime(m[0])} (${exactTime(m[0])})` }, text: clock(m[0]) }));
+    } else {
+      // "respond by <instant>" reads "respond in 23 min" once the instant is relative.
+      if (before) out.push(before.replace(/\bby $/, ''));
+      out.push(timeNode(m[0]));
+    }
     last = m.index + m[0].length;
   }
   if (last < s.length) out.push(s.slice(last));
