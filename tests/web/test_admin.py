@@ -76,6 +76,23 @@ async def test_admin_manages_accounts_canned_shifts(pages: Any, server: LiveServ
     await expect(page.locator("#shifts-body")).to_contain_text("Frank")
     await expect(page.locator("#week td.covered")).to_have_count(3)
     await shot(page, "admin-coverage-shift")
+    # The admin changes Frank's shift (an hour longer), then removes it once confirmed.
+    await page.locator("#shifts-body").get_by_role("button", name=re.compile("^Change Frank's shift")).click()
+    dialog = page.locator("dialog[open]")
+    await expect(dialog.get_by_label("Starts")).to_have_value(start.strftime("%Y-%m-%dT%H:%M"))
+    await dialog.get_by_label("Ends").fill((start - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    await dialog.get_by_role("button", name="Save change").click()
+    await expect(dialog.locator(".error")).to_have_text("The end must be after the start.")  # nothing stored
+    await dialog.get_by_label("Ends").fill((start + dt.timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"))
+    await dialog.get_by_role("button", name="Save change").click()
+    await expect(dialog).to_have_count(0)
+    await expect(page.locator("#week td.covered")).to_have_count(4)
+    await page.locator("#shifts-body").get_by_role("button", name=re.compile("^Remove Frank's shift")).click()
+    await page.locator("dialog[open]").get_by_role("button", name="Cancel").click()
+    await expect(page.locator("#week td.covered")).to_have_count(4)
+    await page.locator("#shifts-body").get_by_role("button", name=re.compile("^Remove Frank's shift")).click()
+    await page.locator("dialog[open]").get_by_role("button", name="Remove").click()
+    await expect(page.locator("#shifts-body tr")).to_have_count(0)
 
     # The role change is in the audit log.
     await page.get_by_role("tab", name="Audit and erasure").click()

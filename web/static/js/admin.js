@@ -8,6 +8,7 @@ import { formDialog } from './dialogs.js';
 import { EV } from './socket.js';
 import { periodWords, previousWords, changeWords, describe } from './report_words.js';
 import { barChart } from './charts.js';
+import { localInputValue, shiftError } from './shifts.js';
 
 const A = '/api/admin';
 const state = { ctx: null, weekStart: startOfWeek(new Date()), accounts: [], knownTeams: [] };
@@ -266,14 +267,52 @@ async function loadCoverage() {
   if (!$('#coverage-status').textContent) status('#coverage-status', `${gapHours} of 168 hours have nobody scheduled.`);
   $('#shifts-body').replaceChildren(...shifts.map((s) => {
     const [[a, b] = []] = shiftIntervals(s, from);
+    const who = nameOf(s.account) || s.username || '';
+    const when = a ? a.toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) : '';
     return el('tr', {},
-      el('td', { text: nameOf(s.account) || s.username || '' }),
+      el('td', { text: who }),
       el('td', { text: a ? a.toLocaleString() : '' }),
       el('td', { text: `${b ? b.toLocaleString() : ''}${s.weekly ? ' (weekly)' : ''}` }),
-      el('td', {}, s.id !== undefined ? el('button', { type: 'button', class: 'button-small', text: 'Remove', on: { click: async () => {
-        try { await api.del(`${A}/shifts/${encodeURIComponent(s.id)}`, token()); await loadCoverage(); } catch (e) { status('#coverage-status', notReady(e), true); }
-      } } }) : null));
+      el('td', {}, s.id !== undefined ? el('span', { class: 'row-actions' },
+        el('button', { type: 'button', class: 'button-small', text: 'Change…', attrs: { 'aria-label': `Change ${who}'s shift ${when}` }, on: { click: () => changeShift(s) } }),
+        el('button', { type: 'button', class: 'button-small', text: 'Remove…', attrs: { 'aria-label': `Remove ${who}'s shift ${when}` }, on: { click: () => removeShift(s, who, when) } })) : null));
   }));
+}
+
+/** Admins change anyone's shift (PATCH /api/shifts/{id}); a weekly one is changed from its first week. */
+async function changeShift(s) {
+  const first = new Date(s.first_starts_at || s.starts_at);
+  const end = new Date(first.getTime() + (new Date(s.ends_at) - new Date(s.starts_at)));
+  await formDialog({
+    title: `Change ${nameOf(s.account) || s.username}'s shift`,
+    intro: s.weekly ? 'A weekly shift: the times of its first week; every week follows.' : null,
+    fields: [
+      { name: 'starts', label: 'Starts', type: 'datetime-local', value: localInputValue(first.toISOString()), required: true },
+      { name: 'ends', label: 'Ends', type: 'datetime-local', value: localInputValue(end.toISOString()), required: true },
+      { name: 'weekly', label: 'Every week', type: 'checkbox', value: !!s.weekly },
+      { name: 'note', label: 'Note (optional)', value: s.note || '' },
+    ],
+    submitLabel: 'Save change',
+    onSubmit: async (v) => {
+      try {
+        await api.patch(`/api/shifts/${encodeURIComponent(s.id)}`, {
+          starts_at: new Date(v.starts).toISOString(), ends_at: new Date(v.ends).toISOString(), weekly: v.weekly, note: v.note || null,
+        }, token());
+      } catch (err) {
+        throw new Error(shiftError(err));
+      }
+    },
+  }).then((done) => (done ? loadCoverage() : null));
+}
+
+async function removeShift(s, who, when) {
+  const ok = await formDialog({
+    title: `Remove ${who}'s shift?`,
+    intro: `${when}${s.weekly ? ', every week' : ''}. ${who} is no longer scheduled then.`,
+    submitLabel: 'Remove',
+  });
+  if (!ok) return;
+  try { await api.del(`${A}/shifts/${encodeURIComponent(s.id)}`, token()); await loadCoverage(); } catch (e) { status('#coverage-status', notReady(e), true); }
 }
 
 async function onAddShift(e) {
