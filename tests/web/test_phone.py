@@ -87,6 +87,10 @@ async def test_staff_pages_do_not_scroll_sideways_on_a_phone(pages: Any, server:
     await monitor.set_viewport_size({"width": 390, "height": 844})
     await expect(monitor.locator("#cases-body tr")).to_have_count(1)
     await no_sideways_scroll(monitor, "monitor")
+    # Each live case is a card: every value, the wait included, is on screen without scrolling the table.
+    wait = await monitor.locator("#cases-body tr td[data-label='Waiting / goal']").bounding_box()
+    assert wait and wait["x"] >= 0 and wait["x"] + wait["width"] <= 390, wait
+    await expect(monitor.locator("#cases-body tr").get_by_role("button", name="Claim")).to_be_in_viewport()
     await doc_shot(shot, monitor, "monitor-phone")
     admin = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False)
     await admin.set_viewport_size({"width": 390, "height": 844})

@@ -99,11 +99,12 @@ function render() {
     const waitText = w.seconds === null ? '' : `${duration(w.seconds)} / ${duration(c.response_goal_seconds || goal)}${w.still ? ' (waiting)' : ' (answered)'}`;
     return el('tr', { dataset: { caseId: String(c.id) } },
       el('th', { scope: 'row' }, el('a', { href: `/console#case=${encodeURIComponent(c.id)}`, text: `#${c.id}` }), ' ', el('span', { text: c.topic || '' })),
-      el('td', {}, el('span', { class: `chip chip-${c.status}`, text: c.status.replace('_', ' ') }), c.priority ? el('span', { class: 'chip chip-priority', text: c.priority }) : null, c.route ? el('span', { class: 'chip', text: c.route }) : null),
-      el('td', { text: name(c.requester) }),
-      el('td', { text: staff.join(', ') || '—' }),
-      el('td', { class: cls, text: waitText }),
-      el('td', {}, el('div', { class: 'row-actions' }, ...actionsFor(c))));
+      // data-label: the column's name, shown before each cell when a phone lays the row out as a card.
+      el('td', { dataset: { label: 'State' } }, el('span', { class: `chip chip-${c.status}`, text: c.status.replace('_', ' ') }), c.priority ? el('span', { class: 'chip chip-priority', text: c.priority }) : null, c.route ? el('span', { class: 'chip', text: c.route }) : null),
+      el('td', { dataset: { label: 'Requester' }, text: name(c.requester) }),
+      el('td', { dataset: { label: 'Staff' }, text: staff.join(', ') || '—' }),
+      el('td', { class: cls, dataset: { label: 'Waiting / goal' }, text: waitText }),
+      el('td', { class: 'cell-actions' }, el('div', { class: 'row-actions' }, ...actionsFor(c))));
   }));
   show($('#cases-empty'), cases.length === 0);
   const queued = cases.filter((c) => c.status === 'queued').length;
