@@ -13,7 +13,19 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from server.config_base import Bool, ConfigError, Duration, Int, Invalid, Number, Section, Str, Texts, validate
+from server.config_base import (
+    Bool,
+    ConfigError,
+    Duration,
+    Int,
+    Invalid,
+    Networks,
+    Number,
+    Section,
+    Str,
+    Texts,
+    validate,
+)
 from server.config_sections.alerts import AlertsConfig
 from server.config_sections.escalation import EscalationConfig
 from server.config_sections.helpdesk import HelpdeskConfig
@@ -48,6 +60,10 @@ class ServerConfig(Section):
     # process clears its presence rows (running the last-disconnect steps for the people who were on it).
     heartbeat_interval: Duration = 10.0
     dead_after: Duration = 30.0
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client for per-address limits
+    # (login throttling, guest creation): the right-most address there not itself trusted. Empty = the
+    # header is ignored, and it is ignored from every peer not listed (server/forwarded.py).
+    trusted_proxies: Networks = ()
 
     @model_validator(mode="after")
     def _dead_after_heartbeat(self) -> ServerConfig:

@@ -7,6 +7,7 @@ a default), so validation errors are turned into `config key 'a.b[2].c': what is
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Any, TypeVar
 
@@ -49,6 +50,20 @@ Number = Annotated[float, Strict()]  # an int is a number too, a bool or "5" is 
 Texts = tuple[Str, ...]
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 M = TypeVar("M", bound=BaseModel)
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _network(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise Invalid(f"expected an address or network like 10.0.0.0/8, got {value!r}")
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise Invalid(f"{value!r} is not an address or network like 10.0.0.0/8") from None
+
+
+# A list of addresses or CIDR networks in config.yaml ("127.0.0.1", "10.0.0.0/8", "::1").
+Networks = tuple[Annotated[Network, BeforeValidator(_network)], ...]
 
 
 def matching(pattern: str, rule: str) -> AfterValidator:

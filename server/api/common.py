@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from server.actions.accounts import Session, authenticate
 from server.deps import Deps
 from server.errors import DomainError, Invalid
+from server.forwarded import client_address
 from server.notify import Effect, Notifier
 from server.schemas.base import IdPath, parse
 
@@ -80,9 +81,10 @@ def _too_large(size: int) -> web.HTTPRequestEntityTooLarge:
 
 
 def client_ip(request: web.Request) -> str:
-    """The peer's address, for per-address limits. X-Forwarded-For is not trusted: behind a proxy every
-    client shares the proxy's address (docs/security.md says how to size the limits then)."""
-    return request.remote or ""
+    """The client's address, for per-address limits: the peer's, or behind a proxy listed in
+    server.trusted_proxies the one its X-Forwarded-For names (server/forwarded.py; docs/security.md)."""
+    proxies = deps_of(request).config.server.trusted_proxies
+    return client_address(request.remote, request.headers.getall("X-Forwarded-For", []), proxies)
 
 
 def error_response(exc: DomainError) -> web.Response:

@@ -1,6 +1,7 @@
 """GET /metrics: the Prometheus scrape (server/metrics.py), off unless `metrics.enabled`.
 
-Who may scrape is decided here, not behind the proxy alone: an address in `metrics.allow_from`, or a
+Who may scrape is decided here, not behind the proxy alone: a client address (server/forwarded.py: behind
+a trusted proxy, the client it forwards for, not the proxy) in `metrics.allow_from`, or a
 request carrying `metrics.bearer_token`. Everyone else gets 403 (404 when the endpoint is off), and the
 database is not touched for them.
 """
@@ -14,8 +15,8 @@ from aiohttp import web
 
 from roles import policy
 from server.actions.access import enforce
-from server.api.common import bearer, deps_of
-from server.config_sections.metrics import Network
+from server.api.common import bearer, client_ip, deps_of
+from server.config_base import Network
 from server.metrics import CONTENT_TYPE
 
 routes = web.RouteTableDef()
@@ -25,7 +26,7 @@ routes = web.RouteTableDef()
 async def scrape(request: web.Request) -> web.Response:
     deps = deps_of(request)
     cfg = deps.config.metrics
-    enforce(policy.can_scrape_metrics(cfg.enabled, _from_allowed_network(request.remote, cfg.allow_from),
+    enforce(policy.can_scrape_metrics(cfg.enabled, _from_allowed_network(client_ip(request), cfg.allow_from),
                                       _has_token(request, cfg.bearer_token)))
     body = await deps.metrics.render(deps)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"})

@@ -4,28 +4,16 @@ networks or with the bearer token, because queue sizes and role counts say a lot
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any
 
-from pydantic import BeforeValidator, field_validator
+from pydantic import field_validator
 
-from server.config_base import Bool, Invalid, Section, Str
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def _network(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise Invalid(f"expected an address or network like 10.0.0.0/8, got {value!r}")
-    try:
-        return ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        raise Invalid(f"{value!r} is not an address or network like 10.0.0.0/8") from None
+from server.config_base import Bool, Invalid, Networks, Section, Str
 
 
 class MetricsConfig(Section):
     enabled: Bool = False
     # Scrapers from these networks need no token (loopback by default: a local Prometheus or agent).
-    allow_from: tuple[Annotated[Network, BeforeValidator(_network)], ...] = (
+    allow_from: Networks = (
         ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128"))
     # Anyone else must send `Authorization: Bearer <token>`; empty = no token accepted.
     bearer_token: Str = ""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -103,6 +105,18 @@ def test_the_production_config_is_valid() -> None:
         base.setdefault(section, {}).update(values)
     cfg = config_from_mapping(base)
     assert cfg.server.redis_url and cfg.database.url.startswith("postgresql")
+    # nginx proxies from this machine: its X-Forwarded-For is believed, so per-address limits see clients.
+    assert any(ipaddress.ip_address("127.0.0.1") in net for net in cfg.server.trusted_proxies)
+
+
+def test_every_proxied_location_of_the_site_passes_the_client_address() -> None:
+    """server.trusted_proxies reads X-Forwarded-For; nginx must append the client to it wherever it proxies."""
+    site = (REPO / "deploy" / "nginx" / "livehelp.conf").read_text()
+    locations = re.findall(r"location [^{]*\{([^}]*)\}", site)
+    proxied = [body for body in locations if "proxy_pass" in body]
+    assert len(proxied) == 2
+    for body in proxied:
+        assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$proxy_add_x_forwarded_for;", body), body
 
 
 @pytest.fixture
