@@ -44,11 +44,13 @@ async def open_my_shifts(page: Any) -> None:
     await expect(page.locator("#my-shifts .shift-row")).to_have_count(1)
 
 
-async def admin_tabs_have_no_violations(admin: Any) -> None:
+async def admin_tabs_have_no_violations(admin: Any, shot: Any = None) -> None:
     for tab in ("Accounts and roles", "Promotion", "Coverage", "Canned responses", "Reports", "Audit and erasure"):
         await admin.get_by_role("tab", name=tab).click()
         if tab == "Reports":  # the charts are drawn (a case was claimed this month)
             await expect(admin.locator("#chart-cycle[data-drawn=true]")).to_be_visible()
+            if shot is not None:
+                await doc_shot(shot, admin, "admin-reports-dark", top="#cycle-title")
         await admin.wait_for_timeout(200)
         assert not (found := await violations(admin)), f"{tab}: {report(found)}"
 
@@ -115,6 +117,7 @@ async def test_every_view_has_no_violations_in_the_dark_theme(pages: Any, server
     await console.keyboard.press("Escape")
     await open_my_shifts(console)
     assert not (found := await violations(console)), f"My shifts: {report(found)}"
+    await doc_shot(shot, console, "my-shifts-dark")
 
     widget = await pages.new("/", width=390, height=844, bypass_csp=True)
     await widget.emulate_media(color_scheme="dark")
@@ -128,4 +131,4 @@ async def test_every_view_has_no_violations_in_the_dark_theme(pages: Any, server
 
     admin = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False, bypass_csp=True)
     await admin.emulate_media(color_scheme="dark")
-    await admin_tabs_have_no_violations(admin)
+    await admin_tabs_have_no_violations(admin, shot)

@@ -63,3 +63,15 @@ async def test_a_warning_banner_is_dismissed_without_moving_the_admin_page(pages
     await banner.get_by_role("button", name="Dismiss alert").click()
     await expect(banner).to_have_count(0)
     assert not pages.errors, pages.errors
+
+
+async def test_cases_waiting_banner_leaves_once_the_case_is_claimed(pages: Any, server: LiveServer) -> None:
+    rita = await server.requester("Rita")
+    await rita.ok("help.request", {"topic": "general", "body": "Is anyone there?"})
+    page = await pages.staff("alice_helper", ["helper"])  # comes on duty with a request waiting
+    banner = page.locator("#alerts .alert").filter(has_text="Cases waiting")
+    await expect(banner).to_be_visible()
+    await page.locator("#queue li").first.get_by_role("button", name="Claim").click()
+    await expect(page.locator("#queue-count")).to_have_text("0")
+    await expect(banner).to_have_count(0)  # the condition cleared: nobody waits
+    assert not pages.errors, pages.errors

@@ -85,13 +85,25 @@ export class AlertStack {
     if (box) box.remove();
   }
 
-  push({ title, text, kind = 'info', actions = [], key, quiet = false }) {
+  /**
+   * Take down the banners about waiting requests once none of their cases waits any more (a
+   * "Cases waiting" or "Request still unclaimed" banner after the case was claimed). `queued`: ids queued now.
+   */
+  settle(queued) {
+    for (const box of this.container.querySelectorAll('[data-cases]')) {
+      const ids = box.dataset.cases.split(' ').filter(Boolean);
+      if (!ids.some((id) => queued.has(id))) box.remove();
+    }
+  }
+
+  push({ title, text, kind = 'info', actions = [], key, quiet = false, cases = null }) {
     if (key) {
       const old = this.container.querySelector(`[data-key="${CSS.escape(key)}"]`);
       if (old) old.remove();
     }
     const dismiss = el('button', { type: 'button', class: 'alert-dismiss', text: 'Dismiss', attrs: { 'aria-label': `Dismiss alert: ${title}` } });
-    const box = el('div', { class: ['alert', `alert-${kind}`], dataset: key ? { key } : {}, attrs: { role: 'alert' } },
+    const data = { ...(key ? { key } : {}), ...(cases && cases.length ? { cases: cases.join(' ') } : {}) };
+    const box = el('div', { class: ['alert', `alert-${kind}`], dataset: data, attrs: { role: 'alert' } },
       el('strong', { class: 'alert-title', text: title }),
       text ? el('span', { class: 'alert-text' }, ...withTimes(text)) : null,
       el('span', { class: 'alert-actions' }, ...actions.map((a) => el('button', {

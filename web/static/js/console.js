@@ -93,6 +93,7 @@ function renderQueue() {
         el('button', { type: 'button', class: 'link-button', text: 'Check again', attrs: { 'aria-label': `Check again whether a monitor is on duty (case ${c.id})` }, on: { click: () => refreshQueue() } })));
   }));
   $('#queue-count').textContent = String(queued.length);
+  if (state.ctx) state.ctx.alerts.settle(new Set(queued.map((c) => String(c.id))));
   show($('#queue-empty'), queued.length === 0);
   renderTitle();
 }

@@ -82,6 +82,7 @@ function render() {
   const cases = Array.from(state.cases.values()).filter((c) => LIVE.includes(c.status))
     .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
   const goal = state.goal;
+  if (state.ctx) state.ctx.alerts.settle(new Set(cases.filter((c) => c.status === 'queued').map((c) => String(c.id))));
   const body = $('#cases-body');
   let breaches = 0;
   body.replaceChildren(...cases.map((c) => {

@@ -194,7 +194,10 @@ export function showAlert(ctx, a) {
   const actions = [];
   if (hasCase && ctx.openCase) actions.push({ label: `Open case #${a.case_id}`, run: () => ctx.openCase(a.case_id) });
   if (a.team_room_id && ctx.openRoom) actions.push({ label: 'Open team room', run: () => ctx.openRoom(a.team_room_id) });
-  ctx.alerts.push({ title, text, kind: urgency, actions, key: `alert-${a.kind}-${a.case_id ?? ''}-${a.escalation_id ?? ''}` });
+  // Banners about waiting requests name their cases, so they leave once those are claimed (AlertStack.settle).
+  const cases = a.kind === 'waiting_cases' ? (a.cases || []).map((c) => String(c.case_id))
+    : a.kind === 'unclaimed' && hasCase ? [String(a.case_id)] : null;
+  ctx.alerts.push({ title, text, kind: urgency, actions, cases, key: `alert-${a.kind}-${a.case_id ?? ''}-${a.escalation_id ?? ''}` });
   if (urgency !== 'info') notify(`livehelp: ${title}`, text, `alert-${a.kind}-${a.case_id}`);
   if (ctx.onAlert) ctx.onAlert(a);
 }
