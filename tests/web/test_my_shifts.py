@@ -35,6 +35,7 @@ async def test_helper_edits_own_shifts_and_not_anothers(pages: Any, server: Live
     dialog = page.get_by_role("dialog", name="My shifts")
     await expect(dialog).to_be_visible()
     await expect(dialog.locator("#my-shifts-empty")).to_be_visible()  # Bob's shift is not hers to see
+    await expect(dialog.locator("#my-next-shift")).to_have_text("No shift in the next two weeks.")
     await expect(dialog).not_to_contain_text("Bob's evening")
 
     # Bad input: the end before the start is refused in a plain sentence, nothing stored.
@@ -54,6 +55,8 @@ async def test_helper_edits_own_shifts_and_not_anothers(pages: Any, server: Live
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_contain_text(re.compile(r"^Every \w+day"))
     await expect(rows.first).to_contain_text("Early desk")
+    # The next one, in words: "Next shift: <day, times> (in 2 days)".
+    await expect(dialog.locator("#my-next-shift")).to_have_text(re.compile(r"^Next shift: .+ \(in \d+ days?\)\.$"))
     await expect(dialog.locator("#my-shifts-error")).to_be_hidden()
     expected_start = await page.evaluate(f"new Date('{local_value(day, 9)}').toISOString()")
     status, mine, _ = await request(server, "GET", "/api/me/shifts", await token_of(page))

@@ -2,7 +2,7 @@
 // staff page (GET/POST /api/me/shifts, PATCH/DELETE /api/shifts/{id}). The server decides who may change
 // what; this view only offers a person their own rows and says the server's refusals as sentences.
 
-import { el, errorText } from './dom.js';
+import { el, errorText, relTime } from './dom.js';
 import { api } from './api.js';
 
 const SHIFT_ROLES = ['helper', 'trainee', 'monitor'];
@@ -43,6 +43,18 @@ export function describeShift(s) {
   return `Every ${weekday}, ${times}, from ${day.format(a)}${until}`;
 }
 
+/** "On shift now, until 17:00" or "Next shift: Tue 8 Dec, 09:00 – 17:00 (in 2 days)", from the occurrences. */
+export function nextShiftWords(occurrences, now = new Date()) {
+  const upcoming = occurrences.filter((o) => new Date(o.ends_at) > now)
+    .sort((a, b) => new Date(a.starts_at) - new Date(b.starts_at));
+  if (!upcoming.length) return 'No shift in the next two weeks.';
+  const o = upcoming[0];
+  const a = new Date(o.starts_at);
+  const b = new Date(o.ends_at);
+  if (a <= now) return `On shift now, until ${new Intl.DateTimeFormat(undefined, TIME).format(b)}.`;
+  return `Next shift: ${new Intl.DateTimeFormat(undefined, DAY_TIME).formatRange(a, b)} (${relTime(o.starts_at, now.getTime())}).`;
+}
+
 /** Add the "My shifts" button to the header; clicking it opens the dialog. */
 export function setupMyShifts(ctx, bar) {
   if (!worksShifts(ctx.session.account) || bar.querySelector('#my-shifts-open')) return;
@@ -58,6 +70,7 @@ export function openMyShifts(ctx) {
   const list = el('ul', { class: 'shift-list', id: 'my-shifts-list' });
   const empty = el('p', { class: 'muted', id: 'my-shifts-empty', text: 'No shifts planned yet. Add your first one below.', hidden: true });
   const status = el('p', { class: 'muted', id: 'my-shifts-status', attrs: { role: 'status' } });
+  const next = el('p', { class: 'next-shift', id: 'my-next-shift' });
   const error = el('p', { class: 'error', id: 'my-shifts-error', hidden: true, attrs: { role: 'alert' } });
   const start = el('input', { id: 'my-shift-start', type: 'datetime-local', required: true });
   const end = el('input', { id: 'my-shift-end', type: 'datetime-local', required: true });
@@ -78,7 +91,7 @@ export function openMyShifts(ctx) {
   const dialog = el('dialog', { class: 'dialog dialog-wide', id: 'my-shifts', attrs: { 'aria-labelledby': 'my-shifts-title' } },
     el('h2', { id: 'my-shifts-title', text: 'My shifts', tabIndex: -1 }),
     el('p', { class: 'muted', text: 'Times are in your time zone. While a shift runs you are on duty and receive requests.' }),
-    status, list, empty, form,
+    next, status, list, empty, form,
     el('div', { class: 'dialog-buttons' }, close));
   let editing = null;
 
@@ -135,10 +148,13 @@ export function openMyShifts(ctx) {
 
   async function load() {
     try {
-      const data = await api.get('/api/me/shifts', token());
+      const from = new Date();
+      const to = new Date(from.getTime() + 14 * 86400000);
+      const data = await api.get(`/api/me/shifts?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`, token());
       const shifts = data.shifts || [];
       list.replaceChildren(...shifts.map(row));
       empty.hidden = shifts.length > 0;
+      next.textContent = nextShiftWords(data.occurrences || [], from);
     } catch (err) {
       list.replaceChildren();
       say(shiftError(err));
