@@ -312,3 +312,26 @@ def test_migration_0011_duty_spells_up_and_down(tmp_path: Any) -> None:
         assert "duty_spells" not in inspect(conn).get_table_names()
         command.upgrade(cfg, "head")
     engine.dispose()
+
+
+def test_migration_0012_indexes_messages_by_time_and_the_report_reads_by_it(tmp_path: Any) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, inspect, text
+
+    from server.storage.db import alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path}/m.db")
+    with engine.begin() as conn:
+        cfg = alembic_config(conn)
+        command.upgrade(cfg, "0012_messages_created_at")
+        assert {"name": "ix_messages_created_at", "column_names": ["created_at"]}.items() <= next(
+            i for i in inspect(conn).get_indexes("messages") if i["name"] == "ix_messages_created_at").items()
+        # The cycle report's read of a period's case events searches the index instead of scanning.
+        plan = " | ".join(r[3] for r in conn.execute(text(
+            "EXPLAIN QUERY PLAN SELECT id FROM messages WHERE kind IN ('system', 'note') "
+            "AND created_at >= '2026-01-01' AND created_at < '2026-02-01'")))
+        assert "USING INDEX ix_messages_created_at" in plan, plan
+        command.downgrade(cfg, "0011_duty_spells")
+        assert "ix_messages_created_at" not in {i["name"] for i in inspect(conn).get_indexes("messages")}
+        command.upgrade(cfg, "head")
+    engine.dispose()
