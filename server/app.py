@@ -29,7 +29,7 @@ from server.deps import Deps
 from server.message_writer import MessageWriter
 from server.notify import Notifier
 from server.scheduler import Scheduler
-from server.socket.frames import TRANSPORT_MAX_BYTES, GuardedJson, GuardedPacket
+from server.socket.frames import GuardedJson, GuardedPacket
 from server.socket.send_queue import LivehelpSocketServer
 from server.socket.server import attach
 from server.storage.db import Database
@@ -61,9 +61,9 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
         cors_allowed_origins=list(config.server.cors_origins) or None,
         ping_interval=config.server.ping_interval,
         ping_timeout=config.server.ping_timeout,
-        # Frames up to TRANSPORT_MAX_BYTES are read and, over the 1 MB payload cap, answered `invalid`
+        # Frames up to limits.socket_frame_max are read and, over the 1 MB payload cap, answered `invalid`
         # (server/socket/frames.py); larger ones close the socket without being read.
-        max_http_buffer_size=TRANSPORT_MAX_BYTES,
+        max_http_buffer_size=config.limits.socket_frame_max,
         serializer=GuardedPacket,
         send_queue_max=config.server.send_queue_max,
         json=GuardedJson,  # orjson out (json_codec), guarded json in: python-socketio sets it on the packet class
@@ -73,7 +73,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
                 server_id=server_id or f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}",
                 pager=HttpPager(), scheduler=Scheduler(clock), notifier=notifier, outbound=Outbound())
 
-    app = web.Application(middlewares=[security_headers, errors_middleware], client_max_size=32 * 1024 * 1024)
+    app = web.Application(middlewares=[security_headers, errors_middleware], client_max_size=config.limits.http_body_max)
     writer.on_committed.append(deps.metrics.observe_batch)
     if manager is not None and config.server.redis_url:
         notifier.remote_sids = lambda account_id: presence.sids_elsewhere(deps, account_id)

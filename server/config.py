@@ -30,7 +30,7 @@ from server.config_sections.alerts import AlertsConfig
 from server.config_sections.escalation import EscalationConfig
 from server.config_sections.helpdesk import HelpdeskConfig
 from server.config_sections.metrics import MetricsConfig
-from server.config_sections.retention import RetentionConfig
+from server.config_sections.retention import RetentionConfig, parse_size
 from server.config_sections.roles import RolesConfig
 from server.passwords import Argon2Cost
 
@@ -139,6 +139,14 @@ class LimitsConfig(Section):
     open_cases_per_requester: AtLeastOne = 2    # queued, active, on hold or escalated at once
     account_messages_per_second: Positive = 2.0   # message.send per account (all its sockets), sustained
     account_messages_burst: AtLeastOne = 20
+    # Sizes in bytes ("1MB", "4MB", or a number). A REST JSON body over http_body_max answers 413 `invalid`
+    # (it is also aiohttp's client_max_size: JSON bodies are the only ones read whole; uploads and Socket.IO
+    # long-polling stream past it under their own caps).
+    http_body_max: Annotated[int, BeforeValidator(parse_size), Field(ge=1024)] = 1_000_000
+    # A Socket.IO frame over socket_frame_max is not read: the socket closes (websocket 1009). Below it a
+    # payload over the 1,000,000-character cap is answered `invalid` (server/socket/frames.py); 4 MB lets
+    # every payload under that cap through even in 4-byte UTF-8 characters.
+    socket_frame_max: Annotated[int, BeforeValidator(parse_size), Field(ge=1_000_000)] = 4_000_000
 
 
 class LoggingConfig(Section):

@@ -43,16 +43,15 @@ async def require_session(request: web.Request) -> Session:
     return await authenticate(deps_of(request), bearer(request))
 
 
-JSON_BODY_MAX = 1_000_000  # a JSON body larger than this is refused (413) before it is parsed
-
-
 async def body_of(request: web.Request, model: type[M]) -> M:
-    """The JSON body validated as `model` (server/schemas/): `invalid` naming the field, 413 when too large."""
-    if (request.content_length or 0) > JSON_BODY_MAX:
-        raise _too_large(request.content_length or 0)
-    raw = await request.read()
-    if len(raw) > JSON_BODY_MAX:
-        raise _too_large(len(raw))
+    """The JSON body validated as `model` (server/schemas/): `invalid` naming the field, 413 when larger
+    than limits.http_body_max (refused before it is read when the length is declared)."""
+    limit = deps_of(request).config.limits.http_body_max
+    if (request.content_length or 0) > limit:
+        raise _too_large(limit, request.content_length or 0)
+    raw = await request.read()  # a chunked body stops at the same size (aiohttp's client_max_size)
+    if len(raw) > limit:
+        raise _too_large(limit, len(raw))
     try:
         data = json.loads(raw) if raw.strip() else None
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -75,9 +74,9 @@ def path_id(request: web.Request, key: str = "id") -> int:
     return parse(IdPath, {"id": request.match_info[key]}).id
 
 
-def _too_large(size: int) -> web.HTTPRequestEntityTooLarge:
-    return web.HTTPRequestEntityTooLarge(max_size=JSON_BODY_MAX, actual_size=size,
-                                         reason=f"the request body is larger than {JSON_BODY_MAX:,} bytes")
+def _too_large(limit: int, size: int) -> web.HTTPRequestEntityTooLarge:
+    return web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size,
+                                         reason=f"the request body is larger than {limit:,} bytes")
 
 
 def client_ip(request: web.Request) -> str:

@@ -4,8 +4,8 @@ python-socketio decodes each packet with `json.loads`; JSON nested about 1,000 d
 there and the packet is dropped (no ack), and a frame over the transport's cap closes the socket. Here a
 packet's JSON larger than PAYLOAD_MAX_CHARS is not parsed at all, and one too deep to parse becomes
 `[event, Undecodable(...)]`, so the dispatcher answers `invalid` on the same connection. Frames larger
-than TRANSPORT_MAX_BYTES (engineio's max_http_buffer_size, also aiohttp's websocket max_msg_size) still
-close the socket: reading them is the cost we refuse to pay.
+than limits.socket_frame_max (engineio's max_http_buffer_size, also aiohttp's websocket max_msg_size; set
+in server/app.py) still close the socket: reading them is the cost we refuse to pay.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from socketio import packet
 from server.socket import json_codec
 
 PAYLOAD_MAX_CHARS = 1_000_000  # the contract's 1 MB: answered `invalid` above it
-TRANSPORT_MAX_BYTES = 4_000_000  # above it the frame is not read: the socket closes (1009 Message Too Big)
 _decoder = json.JSONDecoder()
 
 

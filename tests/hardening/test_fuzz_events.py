@@ -10,6 +10,7 @@ import json
 import random
 from typing import Any
 
+import aiohttp
 import pytest
 
 from server.socket import handlers  # noqa: F401  (fills the registry)
@@ -114,3 +115,27 @@ async def test_fuzz_schema_edge_values(server: LiveServer) -> None:
         await raw.close()
     assert staff.sio.connected
     assert (await staff.call("me"))["ok"]
+
+
+@pytest.mark.parametrize("config_overrides", [{"limits": {"socket_frame_max": 1_200_000}}])
+async def test_a_frame_over_the_configured_socket_frame_max_closes_the_socket_unread(server: LiveServer) -> None:
+    """limits.socket_frame_max: under it a payload over the 1,000,000-character cap answers `invalid`; over
+    it the frame is not read and the socket closes with 1009 (Message Too Big)."""
+    staff = await server.staff("alice_helper", ["helper"], on_duty=True)
+    raw = await RawSocket.open(server, staff.token)
+    try:
+        under = json.dumps({"room_id": 1, "body": "x" * 1_100_000, "client_id": "under"})
+        answer = await raw.emit_json("message.send", under)
+        assert answer["ok"] is False and answer["error"]["code"] == "invalid"
+        over = json.dumps({"room_id": 1, "body": "x" * 1_300_000, "client_id": "over"})
+        await raw.ws.send_str(f'421["message.send",{over}]')
+        while True:
+            msg = await raw.ws.receive(timeout=15)
+            if msg.type == aiohttp.WSMsgType.TEXT and msg.data == "2":
+                continue  # a ping before the close
+            break
+        assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), msg
+        assert raw.ws.close_code == 1009
+    finally:
+        await raw.close()
+    assert (await staff.call("me"))["ok"], "the other connection is untouched"

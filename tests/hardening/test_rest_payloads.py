@@ -5,9 +5,13 @@ unknown keys, ids past a BIGINT, lone surrogates, JSON nested 5,000 deep and bod
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 from typing import Any
 
-from tests.support import LiveServer
+import pytest
+
+from server.config import ConfigError
+from tests.support import LiveServer, make_config
 
 
 async def raw_post(server: LiveServer, path: str, data: str, token: str | None = None) -> tuple[int, Any]:
@@ -52,3 +56,36 @@ async def test_bad_paths_and_queries_answer_invalid(server: LiveServer) -> None:
         assert body["error"]["message"].startswith(fragment), (path, body)
     status, body = await server.get("/api/rooms/1/messages?after=&limit=", alice.token)
     assert status in (403, 404), "an empty value is a missing one"
+
+
+SMALL_BODIES = {"limits": {"http_body_max": "10KiB"}}
+
+
+@pytest.mark.parametrize("config_overrides", [SMALL_BODIES])
+async def test_the_json_body_limit_is_configurable_declared_or_chunked(server: LiveServer) -> None:
+    """limits.http_body_max: a declared length over it is refused unread; a chunked body (no length) stops
+    at the same size (aiohttp's client_max_size); both answer 413 `invalid`; a body under it is served."""
+    big = '{"display_name": "' + "x" * 20_000 + '"}'
+    status, body = await raw_post(server, "/api/guest", big)
+    assert status == 413 and body["error"]["code"] == "invalid"
+    assert "larger than 10,240 bytes" in body["error"]["message"]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(big), 4096):
+            yield big[i:i + 4096].encode()
+
+    async with server.http.post(server.url + "/api/guest", data=chunks(),
+                                headers={"Content-Type": "application/json"}) as r:
+        assert r.request_info.headers.get("Transfer-Encoding") == "chunked"
+        assert r.status == 413 and (await r.json())["error"]["code"] == "invalid"
+    status, body = await server.post("/api/guest", {"display_name": "x" * 60})
+    assert status == 200, body
+
+
+def test_size_limits_read_sizes_and_refuse_too_small_ones(database_url: str) -> None:
+    cfg = make_config(database_url, {"limits": {"http_body_max": "2MB", "socket_frame_max": "8MiB"}})
+    assert (cfg.limits.http_body_max, cfg.limits.socket_frame_max) == (2_000_000, 8 * 1024**2)
+    with pytest.raises(ConfigError, match=r"limits\.socket_frame_max"):
+        make_config(database_url, {"limits": {"socket_frame_max": "500KB"}})
+    with pytest.raises(ConfigError, match=r"limits\.http_body_max"):
+        make_config(database_url, {"limits": {"http_body_max": "lots"}})
