@@ -23,7 +23,9 @@ function save() { saveSession('requester', state.session); }
 function setConn(stateName, detail) {
   const node = $('#conn-status');
   node.className = `conn-status conn-${stateName}`;
-  node.textContent = stateName === 'online' ? 'Connected' : (detail || 'Offline');
+  // One short word, so the header never grows or wraps; the detail ("reconnecting…") on hover.
+  node.textContent = stateName === 'online' ? 'Connected' : 'Offline';
+  node.title = stateName === 'online' ? '' : (detail || '');
 }
 
 function showNotice(text) {
