@@ -19,7 +19,7 @@ from server.actions.access import authorized_room
 from server.deps import Deps
 from server.errors import Invalid
 from server.message_writer import Draft, Written
-from server.notify import Effect, Emit, account_room, room_room, room_staff_room
+from server.notify import Effect, Emit, room_room, room_staff_room
 from server.storage.facts import load_actor, load_actors, roles_and_teams
 from server.storage.messages import messages_after, messages_before
 from server.storage.models import Account, Message, Room, RoomMember
@@ -55,25 +55,12 @@ async def fan_out(deps: Deps, written: Written, view: dict[str, Any], skip_sid: 
     if not msg.sensitive:
         to = room_staff_room(msg.room_id) if msg.kind in policy.STAFF_ONLY_KINDS else room_room(msg.room_id)
         return [Emit("message", view, (to,), skip_sid)]
-    redacted = dict(view, body=None)
     async with deps.db.read() as s:
-        member_ids = [r[0] for r in (await s.execute(
-            select(RoomMember.account_id).where(RoomMember.room_id == msg.room_id))).all()]
-        actors = await load_actors(s, member_ids, deps.clock.now())
-    full_to: list[str] = []
-    redacted_to: list[str] = []
-    for a in actors.values():
-        v = policy.message_view(a, "member", written.case, msg.kind, True)
-        if v == "full":
-            full_to.append(account_room(a.id))
-        elif v == "redacted":
-            redacted_to.append(account_room(a.id))
-    effects: list[Effect] = []
-    if full_to:
-        effects.append(Emit("message", view, tuple(full_to), skip_sid))
-    if redacted_to:
-        effects.append(Emit("message", redacted, tuple(redacted_to), skip_sid))
-    return effects
+        members = dict((await s.execute(select(RoomMember.account_id, RoomMember.role)
+                                        .where(RoomMember.room_id == msg.room_id))).all())
+        actors = await load_actors(s, list(members), deps.clock.now())
+    return sensitive_actions.emits_by_view(actors.values(), members, written.case, msg.kind, True, "message", view,
+                                           skip_sid)
 
 
 async def views_for(s: AsyncSession, deps: Deps, viewer: Actor, membership: str | None, case: CaseFacts | None,

@@ -10,6 +10,7 @@ Nothing here logs or echoes content; answers name the matched pattern, never the
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -19,7 +20,7 @@ from retention.erasure import case_line
 from retention.erasure import erase_requester as do_erase
 from retention.purge import Actor as AuditActor
 from roles import policy
-from roles.facts import Actor
+from roles.facts import Actor, CaseFacts
 from server.actions.access import enforce
 from server.clock import iso
 from server.deps import Deps
@@ -111,19 +112,27 @@ async def member_views(deps: Deps, s: Any, msg: Message, full: dict[str, Any], e
     members = dict((await s.execute(select(RoomMember.account_id, RoomMember.role)
                                     .where(RoomMember.room_id == msg.room_id))).all())
     actors = await load_actors(s, list(members), deps.clock.now())
+    return emits_by_view(actors.values(), members, case, msg.kind, msg.sensitive, event, full)
+
+
+def emits_by_view(actors: Iterable[Actor], memberships: Mapping[int, str | None], case: CaseFacts | None,
+                  kind: str, sensitive: bool, event: str, full: dict[str, Any], skip_sid: str | None = None
+                  ) -> list[Effect]:
+    """`event` once to the accounts that may read the message (full) and once with its body null to those
+    that may only see it (policy.message_view); the rest get nothing. Sent new and marked sensitive alike."""
     full_to: list[str] = []
     redacted_to: list[str] = []
-    for a in actors.values():
-        v = policy.message_view(a, members.get(a.id), case, msg.kind, msg.sensitive)
+    for a in actors:
+        v = policy.message_view(a, memberships.get(a.id), case, kind, sensitive)
         if v == "full":
             full_to.append(account_room(a.id))
         elif v == "redacted":
             redacted_to.append(account_room(a.id))
     effects: list[Effect] = []
     if full_to:
-        effects.append(Emit(event, full, tuple(full_to)))
+        effects.append(Emit(event, full, tuple(full_to), skip_sid))
     if redacted_to:
-        effects.append(Emit(event, dict(full, body=None), tuple(redacted_to)))
+        effects.append(Emit(event, dict(full, body=None), tuple(redacted_to), skip_sid))
     return effects
 
 
