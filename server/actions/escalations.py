@@ -471,7 +471,6 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
     Plain and idempotent (breach_alerted_at is set by a conditional update), so tests call it with the
     FakeClock and several processes may run it.
     """
-    cfg = deps.config.escalation
     done: dict[str, list[int]] = {"breached": [], "lapsed": []}
     effects: list[Effect] = []
     async with deps.db.transaction() as s:
@@ -487,14 +486,9 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 continue
             assert esc.target_at is not None and esc.escalated_at is not None
-            overdue = int((now - esc.target_at).total_seconds())
             text = (f"Case #{case.id} ({esc.route}, {esc.priority}) has had no response from {esc.team} since "
                     f"{iso(esc.escalated_at)}; the target was {iso(esc.target_at)}.")
-            payload = {"kind": "sla_breach", "sla": "escalation_response", "case_id": case.id,
-                       "room_id": case.room_id, "escalation_id": esc.id, "route": esc.route, "team": esc.team,
-                       "priority": esc.priority, "category": esc.category, "escalated_at": iso(esc.escalated_at),
-                       "target_at": iso(esc.target_at), "overdue_seconds": overdue,
-                       "case_link": cfg.link(case.id), "message": text, "created_at": iso(now)}
+            payload = _breach_payload(deps, esc, case, "escalation_response", "target_at", esc.target_at, text, now)
             effects += await _announce_breach(s, deps, esc, case, payload, f"Response target missed: {text}", now)
             done["breached"].append(esc.id)
         effects += await _resolution_breaches(s, deps, now, done)
@@ -509,6 +503,16 @@ async def run_once(deps: Deps, now: dt.datetime) -> dict[str, list[int]]:
                                                      "resolution": len(done["resolution_breached"])})
     await send(deps, effects)
     return done
+
+
+def _breach_payload(deps: Deps, esc: Escalation, case: Case, sla: str, target_key: str, target_at: dt.datetime,
+                    text: str, now: dt.datetime) -> dict[str, Any]:
+    """The `sla_breach` alert of a missed response or resolution target (they differ in the target's key)."""
+    return {"kind": "sla_breach", "sla": sla, "case_id": case.id, "room_id": case.room_id, "escalation_id": esc.id,
+            "route": esc.route, "team": esc.team, "priority": esc.priority, "category": esc.category,
+            "escalated_at": iso(esc.escalated_at), target_key: iso(target_at),
+            "overdue_seconds": int((now - target_at).total_seconds()),
+            "case_link": deps.config.escalation.link(case.id), "message": text, "created_at": iso(now)}
 
 
 async def _announce_breach(s: AsyncSession, deps: Deps, esc: Escalation, case: Case, payload: dict[str, Any],
@@ -532,7 +536,6 @@ async def _resolution_breaches(s: AsyncSession, deps: Deps, now: dt.datetime, do
                                ) -> list[Effect]:
     """One `sla_breach` {"sla": "escalation_resolution"} per open escalation whose resolution target passed,
     to the same people as a missed response (stored by the caller, so the sla_breach chain runs)."""
-    cfg = deps.config.escalation
     effects: list[Effect] = []
     done["resolution_breached"] = []
     due = list((await s.execute(
@@ -547,14 +550,10 @@ async def _resolution_breaches(s: AsyncSession, deps: Deps, now: dt.datetime, do
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue
         assert esc.resolution_target_at is not None and esc.escalated_at is not None
-        overdue = int((now - esc.resolution_target_at).total_seconds())
         text = (f"Case #{case.id} ({esc.route}, {esc.priority}) is not resolved; it reached {esc.team} at "
                 f"{iso(esc.escalated_at)} and the resolution target was {iso(esc.resolution_target_at)}.")
-        payload = {"kind": "sla_breach", "sla": "escalation_resolution", "case_id": case.id,
-                   "room_id": case.room_id, "escalation_id": esc.id, "route": esc.route, "team": esc.team,
-                   "priority": esc.priority, "category": esc.category, "escalated_at": iso(esc.escalated_at),
-                   "resolution_target_at": iso(esc.resolution_target_at), "overdue_seconds": overdue,
-                   "case_link": cfg.link(case.id), "message": text, "created_at": iso(now)}
+        payload = _breach_payload(deps, esc, case, "escalation_resolution", "resolution_target_at",
+                                  esc.resolution_target_at, text, now)
         effects += await _announce_breach(s, deps, esc, case, payload, f"Resolution target missed: {text}", now)
         done["resolution_breached"].append(esc.id)
     return effects
