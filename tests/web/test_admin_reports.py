@@ -135,6 +135,26 @@ async def test_cycle_report_reads_in_words_and_downloads(pages: Any, server: Liv
     text = Path(await download.path()).read_text()
     assert text.splitlines()[0].startswith("scope,account_id,username") and "alice_helper" in text
     await doc_shot(shot, page, "admin-cycle-report", top="#cycle-title")
+    # A date range instead of a month: the period in words, not ISO dates; escalations stay monthly.
+    today = server.clock.now().date()
+    await page.fill("#report-from", today.replace(day=1).isoformat())
+    await page.fill("#report-to", today.isoformat())
+    await page.locator("#report-form").get_by_role("button", name="Show").click()
+    await expect(page.locator("#escalations-monthly")).to_be_visible()
+    period = page.locator("#report-period")
+    await expect(period).to_contain_text(", compared with ")
+    await expect(period).to_contain_text(str(today.year))
+    assert "-" not in (await period.text_content() or "").replace("–", ""), await period.text_content()
+    await expect(taken.locator("strong")).to_have_text("2")
+    # To before From: refused with a sentence.
+    await page.fill("#report-to", (today.replace(day=1) - dt.timedelta(days=2)).isoformat())
+    await page.locator("#report-form").get_by_role("button", name="Show").click()
+    await expect(page.locator("#cycle-status")).to_have_text("To must not be before From.")
+    await page.fill("#report-from", "")
+    await page.fill("#report-to", "")
+    await page.locator("#report-form").get_by_role("button", name="Show").click()
+    await expect(page.locator("#routes-table")).to_be_visible()
+
     # On a phone: the cards two by two, the charts as wide as the screen, wide tables scroll inside themselves.
     await page.set_viewport_size({"width": 390, "height": 844})
     await page.wait_for_timeout(300)  # Chart.js resizes its canvas on the next frame

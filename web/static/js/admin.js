@@ -433,12 +433,25 @@ function monthPeriod(month, from, to) {
   return { label: month, from: from || `${month}-01T00:00:00Z`, to: to || `${month}-28T00:00:00Z` };
 }
 
+/** From and To dates both given: the people and teams report covers those days (escalations stay monthly). */
+function reportRange() {
+  const from = $('#report-from').value;
+  const to = $('#report-to').value;
+  return from && to ? { from, to } : null;
+}
+
 async function loadReports(e) {
   if (e) e.preventDefault();
   const params = new URLSearchParams();
   if ($('#report-month').value) params.set('month', $('#report-month').value);
   const box = $('#reports');
   loadCycle();
+  if (reportRange()) {
+    // The escalation counts are kept by month: say so rather than show a month the dates do not match.
+    box.replaceChildren(el('p', { class: 'muted', id: 'escalations-monthly', text: 'Escalation counts are kept by month: clear the dates and choose a month to see them.' }));
+    status('#reports-status', '');
+    return;
+  }
   try {
     const data = await api.get(`${A}/reports/escalations${params.toString() ? `?${params}` : ''}`, token());
     if (data.month && !$('#report-month').value) $('#report-month').value = data.month;
@@ -529,7 +542,8 @@ function cycleRow(label, figures, previousName) {
 
 function cycleQuery() {
   const params = new URLSearchParams();
-  if ($('#report-month').value) params.set('month', $('#report-month').value);
+  const range = reportRange();
+  if (range) { params.set('from', range.from); params.set('to', range.to); } else if ($('#report-month').value) params.set('month', $('#report-month').value);
   return params;
 }
 
@@ -546,6 +560,7 @@ async function loadCycle() {
       ...(data.totals ? [cycleRow('Everyone', data.totals.figures, before)] : []),
     ];
     status('#cycle-status', `${now}: each figure with its change since ${before}; green is better, red is worse.`);
+    if (reportRange()) $('#report-period').textContent = `${now}, compared with ${before}`;
     const active = data.agents.filter((a) => a.figures.taken.value || a.figures.taken.previous || a.figures.resolved.value);
     const chart = active.length ? barChart('chart-cycle', {
       title: 'Cases taken per person', labels: active.map(name), names: [now, before],
@@ -560,7 +575,9 @@ async function loadCycle() {
   } catch (err) {
     box.replaceChildren();
     $('#cycle-chart').replaceChildren();
-    status('#cycle-status', errorText(err), true);
+    if (reportRange()) $('#report-period').textContent = '';
+    const text = errorText(err).replace(/'to'/g, 'To').replace(/'from'/g, 'From');
+    status('#cycle-status', `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`, true);
   }
 }
 
@@ -573,7 +590,7 @@ async function downloadCycleCsv() {
     return;
   }
   const url = URL.createObjectURL(await resp.blob());
-  const a = el('a', { href: url, download: `livehelp-cycle-${$('#report-month').value || 'this-month'}.csv` });
+  const a = el('a', { href: url, download: `livehelp-cycle-${reportRange() ? `${reportRange().from}_to_${reportRange().to}` : $('#report-month').value || 'this-month'}.csv` });
   document.body.append(a);
   a.click();
   a.remove();
