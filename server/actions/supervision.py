@@ -327,7 +327,13 @@ async def release_monitor(deps: Deps, monitor_id: int, why: str) -> list[Effect]
                                                   now, "supervision_ended", monitor_id=monitor_id))
                     effects.extend((await _views(s, case, now))[1])
                 continue
-            successor = await pick_monitor(s, deps, now, exclude=monitor_id)
+            # The case's write lock first (a no-op update), then the pick with presence locked: as in
+            # confirm_monitor, a successor whose disconnect commits meanwhile is either not picked or their
+            # last-disconnect hook waits for this commit and starts the grace on the case.
+            if not await _update(s, case, [Case.monitor_id == monitor_id, Case.trainee_id == trainee_id],
+                                 {"monitor_id": monitor_id}):
+                continue
+            successor = await pick_monitor(s, deps, now, exclude=monitor_id, lock=True)
             if successor is not None:
                 if not await _update(s, case, [Case.monitor_id == monitor_id, Case.trainee_id == trainee_id],
                                      {"monitor_id": successor, "monitor_away_since": None}):

@@ -72,6 +72,27 @@ async def test_a_claim_racing_the_monitors_disconnect_never_leaves_the_trainee_u
             assert answer["error"]["code"] == "forbidden"
 
 
+async def test_a_handover_racing_the_successors_disconnect_never_leaves_the_trainee_unsupervised(
+        server: LiveServer) -> None:
+    """Carol goes off duty while Mona, the only other monitor, disconnects: the hand-over picked Mona from
+    presence read before her disconnect committed, and her last-disconnect hook, run before the hand-over
+    committed, found no case to start the grace on. Now Mona either is not picked or her grace starts."""
+    for i in range(24):
+        carol = await server.staff(f"carol{i}_monitor", ["monitor"], on_duty=True)
+        bob = await server.staff(f"bob{i}_trainee", ["trainee"], on_duty=True)
+        _, case, _ = await open_case(server)
+        await bob.ok("case.claim", {"case_id": case["id"]})
+        mona = await server.staff(f"mona{i}_monitor", ["monitor"], on_duty=True)
+        await asyncio.gather(carol.ok("duty.set", {"on_duty": False}), close_after(mona, i % 6 * 0.002))
+        await disconnected(server, me(mona))
+        _, body = await server.get(f"/api/cases/{case['id']}", bob.token)
+        if body["case"]["monitor"] and body["case"]["monitor"]["id"] == me(mona):
+            await monitor_away(server, case["id"])
+        else:
+            assert body["case"]["monitor"] is None and body["case"]["status"] == "queued", body["case"]
+        await bob.close()
+
+
 async def test_trainee_claim_accepted_with_a_monitor_on_duty(server: LiveServer) -> None:
     carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
     bob = await server.staff("bob_trainee", ["trainee"], on_duty=True)
