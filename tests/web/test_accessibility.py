@@ -44,6 +44,15 @@ async def open_my_shifts(page: Any) -> None:
     await expect(page.locator("#my-shifts .shift-row")).to_have_count(1)
 
 
+async def open_my_figures(page: Any) -> None:
+    """My figures for the signed-in helper (a case claimed this month), chart drawn; the My shifts dialog closed first."""
+    if await page.locator("#my-shifts").count():
+        await page.locator("#my-shifts").get_by_role("button", name="Close").click()
+    await page.get_by_role("button", name="My figures").click()
+    await expect(page.locator("#my-figures .stat[data-field=taken] strong")).to_have_text("1")
+    await expect(page.locator("#chart-my-figures[data-drawn=true]")).to_be_visible()
+
+
 async def admin_tabs_have_no_violations(admin: Any, shot: Any = None) -> None:
     for tab in ("Accounts and roles", "Promotion", "Coverage", "Canned responses", "Reports", "Audit and erasure"):
         await admin.get_by_role("tab", name=tab).click()
@@ -87,6 +96,8 @@ async def test_staff_views_have_no_violations(pages: Any, server: LiveServer) ->
     assert not (found := await violations(console)), report(found)
     await open_my_shifts(console)
     assert not (found := await violations(console)), f"My shifts: {report(found)}"
+    await open_my_figures(console)
+    assert not (found := await violations(console)), f"My figures: {report(found)}"
 
     monitor = await pages.staff("carol_monitor", ["monitor"], path="/monitor", bypass_csp=True)
     await expect(monitor.locator("#cases-body tr")).to_have_count(1)
@@ -118,6 +129,9 @@ async def test_every_view_has_no_violations_in_the_dark_theme(pages: Any, server
     await open_my_shifts(console)
     assert not (found := await violations(console)), f"My shifts: {report(found)}"
     await doc_shot(shot, console, "my-shifts-dark")
+    await open_my_figures(console)
+    assert not (found := await violations(console)), f"My figures: {report(found)}"
+    await doc_shot(shot, console, "my-figures-dark")
 
     widget = await pages.new("/", width=390, height=844, bypass_csp=True)
     await widget.emulate_media(color_scheme="dark")

@@ -6,7 +6,8 @@ import { api } from './api.js';
 import { startStaffPage } from './staff.js';
 import { formDialog } from './dialogs.js';
 import { EV } from './socket.js';
-import { periodWords, previousWords, changeWords, describe } from './report_words.js';
+import { periodWords, previousWords } from './report_words.js';
+import { changeNode, statCard, CYCLE_COLUMNS, figureParts } from './report_view.js';
 import { barChart } from './charts.js';
 import { localInputValue, shiftError } from './shifts.js';
 
@@ -416,19 +417,6 @@ function tableOf(rows) {
 // period in words and colour (report_words.js), bar charts of this period against the last (charts.js),
 // and the tables with every figure below each chart.
 
-function changeNode(value, previous, opts) {
-  const c = changeWords(value, previous, opts);
-  if (!c.text) return null;
-  return el('span', { class: `change change-${c.tone}`, text: c.text, attrs: { title: c.title } });
-}
-
-function statCard(label, value, previous, opts = {}) {
-  return el('div', { class: 'stat' },
-    el('strong', { text: describe(value, opts.kind) }),
-    el('span', { class: 'stat-label', text: label }),
-    changeNode(value, previous, opts));
-}
-
 function monthPeriod(month, from, to) {
   return { label: month, from: from || `${month}-01T00:00:00Z`, to: to || `${month}-28T00:00:00Z` };
 }
@@ -518,21 +506,8 @@ async function loadReports(e) {
 
 // ---- cycle report (GET /api/reports/cycle) -----------------------------------------------------
 
-// The columns a team lead reads first: [field, heading, kind ('neutral': a count neither good nor bad), less is better].
-const CYCLE_COLUMNS = [
-  ['taken', 'Taken'], ['resolved', 'Resolved'], ['transferred', 'Transferred', 'neutral'], ['escalated', 'Escalated', 'neutral'],
-  ['first_response_p50_seconds', 'First reply (median)', 'seconds', true],
-  ['first_response_within_goal_pct', 'Within goal', 'pct'],
-  ['resolution_p50_seconds', 'Resolution (median)', 'seconds', true],
-  ['duty_hours', 'Hours on duty', 'hours'], ['scheduled_hours', 'Hours scheduled', 'hours'],
-  ['expert_requests_made', 'Experts asked', 'neutral'], ['vouches_received', 'Vouches received'],
-];
-
 function cycleCell(fig, kind, lower, previousName) {
-  const neutral = kind === 'neutral';
-  const k = neutral ? 'count' : kind;
-  return el('td', { class: 'figure' }, el('strong', { text: describe(fig.value, k) }),
-    fig.value === null || fig.value === undefined ? null : changeNode(fig.value, fig.previous, { kind: k, lower, neutral, previousName }));
+  return el('td', { class: 'figure' }, ...figureParts(fig, kind, lower, previousName));
 }
 
 function cycleRow(label, figures, previousName) {

@@ -14,6 +14,23 @@ function cssVar(name, fallback) {
 
 export function chartsAvailable() { return typeof window.Chart === 'function'; }
 
+let loading = null;
+
+/** Load Chart.js on a page that does not carry its script tag (the console, the monitor) the first time a
+ * chart is wanted; resolves either way (without it the chart says so and the figures stay readable). */
+export function loadCharts() {
+  if (chartsAvailable()) return Promise.resolve(true);
+  if (!loading) {
+    loading = new Promise((resolve) => {
+      const script = el('script', { src: '/vendor/chart.umd.min.js' });
+      script.addEventListener('load', () => resolve(chartsAvailable()));
+      script.addEventListener('error', () => { loading = null; resolve(false); });
+      document.head.append(script);
+    });
+  }
+  return loading;
+}
+
 /**
  * A grouped bar chart of this period against the previous one.
  * labels: category names; current/previous: numbers per label; names: [currentName, previousName].

@@ -7,6 +7,7 @@ import { Connection, EV } from './socket.js';
 import { AlertStack, ALERT_TEXT, notify, askNotificationPermission, notificationsSupported, unlockAudio } from './alerts.js';
 import { Inbox } from './inbox.js';
 import { setupMyShifts } from './shifts.js';
+import { setupMyFigures } from './my_figures.js';
 
 export function hasRole(account, ...roles) {
   const mine = (account && account.roles) || [];
@@ -101,6 +102,7 @@ export function startStaffPage({ requireRoles = null, onReady, title }) {
     // Stored alerts: the inbox (bell with the unacknowledged count) loads them and keeps them until acknowledged.
     ctx.inbox = new Inbox(ctx, $('#account-bar'));
     setupMyShifts(ctx, $('#account-bar'));
+    setupMyFigures(ctx, $('#account-bar'));
     conn.on(EV.ALERT, (a) => { const fresh = ctx.inbox.add(a); if (fresh) showAlert(ctx, a); });
     await ctx.inbox.load();
     conn.on(EV.ACCOUNT_UPDATED, (data) => {
