@@ -60,14 +60,22 @@ async def test_admin_manages_accounts_canned_shifts(pages: Any, server: LiveServ
     # A shift: the covered hours turn green, the rest stay gaps.
     await page.get_by_role("tab", name="Coverage").click()
     start = (dt.datetime.now() + dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
-    # An unknown name gets the server's plain sentence, not "not available yet".
-    await page.fill("#shift-account", "nobody_here")
+    # Who works it is picked from the staff who keep shifts (helpers, trainees, monitors), not typed.
+    picker = page.get_by_label("Staff member")
+    await expect(picker.locator("option", has_text="Frank (frank_helper) · helper")).to_have_count(1)
+    await expect(picker.locator("option", has_text="dave_admin")).to_have_count(0)  # admins keep no shifts
     await page.fill("#shift-start", start.strftime("%Y-%m-%dT%H:%M"))
     await page.fill("#shift-end", (start + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
     await page.get_by_role("button", name="Add shift").click()
-    await expect(page.locator("#coverage-status.error")).to_be_visible()
-    await expect(page.locator("#coverage-status")).not_to_contain_text("not available yet")
-    await page.fill("#shift-account", "frank_helper")
+    await expect(page.locator("#coverage-status.error")).to_have_text("Choose who works this shift.")
+    # An account gone since the list was drawn: a plain sentence, nothing stored, the list refreshed.
+    await picker.evaluate("""s => { s.append(new Option('Ghost (ghost) · helper', '987654')); s.lastChild.dataset.name = 'Ghost'; }""")
+    await picker.select_option(label="Ghost (ghost) · helper")
+    await page.get_by_role("button", name="Add shift").click()
+    await expect(page.locator("#coverage-status.error")).to_have_text("Ghost is no longer a staff account; the list has been refreshed.")
+    await expect(picker.locator("option", has_text="Ghost")).to_have_count(0)
+    await expect(page.locator("#shifts-body tr")).to_have_count(0)
+    await picker.select_option(label="Frank (frank_helper) · helper")
     await page.fill("#shift-start", start.strftime("%Y-%m-%dT%H:%M"))
     await page.fill("#shift-end", (start + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
     await page.get_by_role("button", name="Add shift").click()

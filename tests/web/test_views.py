@@ -156,7 +156,17 @@ async def test_admin_view(pages: Any, server: LiveServer, shot: Any) -> None:
     await expect(page.get_by_role("tab", name="Promotion")).to_have_attribute("aria-selected", "true")
     await page.keyboard.press("ArrowRight")
     await expect(page.locator("#week tbody td")).to_have_count(7 * 24)
+    # The "Add a shift" form picks who works it from the staff who keep shifts.
+    await expect(page.get_by_label("Staff member").locator("option", has_text="Bob (bob_trainee) · trainee")).to_have_count(1)
+    await page.get_by_label("Staff member").select_option(label="Bob (bob_trainee) · trainee")
     await doc_shot(shot, page, "admin-coverage")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await doc_shot(shot, page, "admin-coverage-add-shift", top="#shift-form-title")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    from tests.web.test_phone import no_sideways_scroll
+    await no_sideways_scroll(page, "admin coverage on a phone")
+    await doc_shot(shot, page, "admin-coverage-phone", top="#shift-form-title")
+    await page.set_viewport_size({"width": 1280, "height": 860})
     await page.get_by_role("tab", name="Accounts and roles").click()
     await doc_shot(shot, page, "admin")
     assert not pages.errors, pages.errors

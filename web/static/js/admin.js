@@ -226,6 +226,7 @@ function shiftIntervals(s, weekStart) {
 async function loadCoverage() {
   const from = state.weekStart;
   const to = new Date(from); to.setDate(to.getDate() + 7);
+  loadShiftPicker();
   $('#week-label').textContent = `Week of ${from.toLocaleDateString()}`;
   let shifts = [];
   let gapsFromServer = null;
@@ -316,26 +317,41 @@ async function removeShift(s, who, when) {
   try { await api.del(`${A}/shifts/${encodeURIComponent(s.id)}`, token()); await loadCoverage(); } catch (e) { status('#coverage-status', notReady(e), true); }
 }
 
+// Shifts are for helpers, trainees and monitors (the server refuses anyone else): the form picks from them.
+const SHIFT_ROLES = ['helper', 'trainee', 'monitor'];
+
+/** Fill the "Staff member" picker from the accounts, keeping the choice made. */
+async function loadShiftPicker() {
+  try {
+    const data = await api.get(`${A}/accounts`, token());
+    state.accounts = data.accounts || [];
+  } catch (_) { /* keep the list there is; adding says what went wrong */ }
+  const select = $('#shift-account');
+  const keep = select.value;
+  const staff = state.accounts.filter((a) => (a.roles || []).some((r) => SHIFT_ROLES.includes(r)))
+    .sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  select.replaceChildren(el('option', { value: '', text: staff.length ? 'Choose who works it…' : 'No helpers, trainees or monitors yet' }),
+    ...staff.map((a) => el('option', { value: String(a.id), dataset: { name: nameOf(a) }, text: `${nameOf(a)} (${a.username}) · ${(a.roles || []).filter((r) => SHIFT_ROLES.includes(r)).join(', ')}` })));
+  select.value = staff.some((a) => String(a.id) === keep) ? keep : '';
+}
+
 async function onAddShift(e) {
   e.preventDefault();
-  const username = $('#shift-account').value.trim();
+  const select = $('#shift-account');
   const start = $('#shift-start').value;
   const end = $('#shift-end').value;
-  if (!username || !start || !end) { status('#coverage-status', 'Staff, start and end are required.', true); return; }
-  let account = state.accounts.find((a) => a.username === username);
+  if (!select.value) { status('#coverage-status', 'Choose who works this shift.', true); select.focus(); return; }
+  if (!start || !end) { status('#coverage-status', 'Give the start and the end.', true); return; }
+  const who = select.selectedOptions[0].dataset.name || 'That person';
   try {
-    if (!account) {
-      const data = await api.get(`${A}/accounts`, token());
-      state.accounts = data.accounts || [];
-      account = state.accounts.find((a) => a.username === username);
-    }
-    const body = { username, starts_at: new Date(start).toISOString(), ends_at: new Date(end).toISOString(), weekly: $('#shift-weekly').checked };
-    if (account) body.account_id = account.id;
-    await api.post(`${A}/shifts`, body, token());
+    await api.post(`${A}/shifts`, { account_id: Number(select.value), starts_at: new Date(start).toISOString(), ends_at: new Date(end).toISOString(), weekly: $('#shift-weekly').checked }, token());
     e.target.reset();
     await loadCoverage();
   } catch (err) {
-    status('#coverage-status', notReady(err), true);
+    // The list was older than the accounts (one removed or changed meanwhile): say so and refresh it.
+    const text = err.code === 'not_found' ? `${who} is no longer a staff account; the list has been refreshed.` : shiftError(err);
+    await loadShiftPicker();
+    status('#coverage-status', text, true);
   }
 }
 
