@@ -25,7 +25,7 @@ AGREE = """() => {
     .find((x) => x.querySelector('span').textContent === label); return s ? Number(s.querySelector('strong').textContent) : null; };
   const rows = Array.from(document.querySelectorAll('#cases-body tr'));
   const loadSum = Array.from(document.querySelectorAll('#load-body tr'))
-    .reduce((n, tr) => n + Number(tr.children[1].textContent), 0);
+    .reduce((n, tr) => n + parseInt(tr.children[1].textContent, 10), 0);
   return { live: stat('Live cases'), rows: rows.length, queued: stat('Waiting in queue'),
            queuedRows: rows.filter((r) => r.querySelector('.chip-queued')).length,
            supervised: stat('Supervised'), supervisedRows: rows.filter((r) => /monitor /.test(r.textContent)).length,

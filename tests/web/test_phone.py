@@ -106,3 +106,33 @@ async def test_staff_pages_do_not_scroll_sideways_on_a_phone(pages: Any, server:
     await expect(console.locator(".pane-case .chip-active")).to_be_visible()
     await no_sideways_scroll(console, "console")
     assert not pages.errors, pages.errors
+
+
+async def test_supervision_load_is_cards_on_a_phone(pages: Any, server: LiveServer, shot: Any) -> None:
+    """The monitor's supervision-load table, like the cases table, lays each monitor out as a card at 390 px:
+    who, how many cases, which trainees, all on screen without a sideways scroll."""
+    carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
+    trainees = [await server.staff(n, ["trainee"], on_duty=True) for n in ("bartholomew_trainee", "maximiliana_trainee")]
+    for t, name in zip(trainees, ("Rita", "Sam")):
+        r = await server.requester(name)
+        case = (await r.ok("help.request", {"topic": "general", "body": f"{name} needs help with a long question"}))["case"]
+        claimed = await t.ok("case.claim", {"case_id": case["id"]})
+        assert (claimed["case"].get("monitor") or {}).get("id") == carol.account["id"], claimed  # type: ignore[attr-defined]
+    from tests.web.conftest import login
+    page = await pages.new("/monitor", width=390, height=844)
+    await login(page, "carol_monitor")
+    row = page.locator("#load-body tr")
+    await expect(row).to_have_count(1)
+    await expect(row.get_by_role("rowheader")).to_have_text("Carol")
+    await expect(row.locator("td[data-label=Supervises]")).to_have_text("2 cases")
+    await expect(row.locator("td[data-label=Trainees]")).to_have_text("Bartholomew, Maximiliana")
+    await no_sideways_scroll(page, "monitor supervision load")
+    for cell in ("th", "td[data-label=Supervises]", "td[data-label=Trainees]"):
+        box = await row.locator(cell).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (cell, box)
+    display = await page.locator("#load-table").evaluate("t => [getComputedStyle(t).display, t.scrollWidth <= t.clientWidth]")
+    assert display == ["block", True], display
+    await doc_shot(shot, page, "monitor-load-phone", top="#load-title")
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await expect(page.locator("#load-table thead")).to_be_visible()  # a table again on a desktop
+    assert not pages.errors, pages.errors

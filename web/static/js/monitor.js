@@ -151,7 +151,10 @@ function renderLoad(cases) {
   }
   const rows = Array.from(byMonitor.values()).map((e) => [
     `${name(e.monitor)}${e.available === false ? ' (not available)' : ''}`, e.cases, Array.from(e.trainees).join(', ')]);
-  $('#load-body').replaceChildren(...rows.map(([m, n, t]) => el('tr', {}, el('td', { text: m }), el('td', { text: String(n) }), el('td', { text: t || '—' }))));
+  // data-label: the column's name, shown before each value when a phone lays the row out as a card.
+  $('#load-body').replaceChildren(...rows.map(([m, n, t]) => el('tr', {}, el('th', { scope: 'row', text: m }),
+    el('td', { dataset: { label: 'Supervises' }, text: `${n} ${n === 1 ? 'case' : 'cases'}` }),
+    el('td', { dataset: { label: 'Trainees' }, text: t || '—' }))));
   show($('#load-empty'), rows.length === 0);
 }
 
