@@ -13,10 +13,13 @@ from tests.support import REPO, LiveServer
 DOCS = REPO / "docs" / "screenshots"
 
 
-async def doc_shot(shot: Any, page: Any, name: str, top: str | None = None) -> None:
+async def doc_shot(shot: Any, page: Any, name: str, top: str | None = None, keep_scroll: bool = False) -> None:
     """A screenshot for test-artifacts/, and with LIVEHELP_DOCS_SCREENSHOTS=1 also for docs/screenshots/.
-    The page is scrolled to its top, or to the element `top` (a CSS selector) for a view further down."""
-    if top is None:
+    The page is scrolled to its top, or to the element `top` (a CSS selector) for a view further down,
+    or left where it is (keep_scroll)."""
+    if keep_scroll:
+        pass
+    elif top is None:
         await page.evaluate("window.scrollTo(0, 0)")
     else:
         await page.locator(top).evaluate("n => n.scrollIntoView({block: 'start'})")

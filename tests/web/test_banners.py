@@ -1,5 +1,6 @@
-"""Warning banners float over the page: a lost connection shows one without moving anything on the page,
-and it leaves by itself once the connection is back; other banners leave when dismissed."""
+"""Warning banners float over the bottom of the page: a lost connection shows one without moving anything
+down (the page only ends above the banners, so none covers a control), and it leaves by itself once the
+connection is back; other banners leave when dismissed."""
 
 from __future__ import annotations
 
@@ -26,7 +27,12 @@ async def test_connection_banner_does_not_move_the_layout_and_leaves(pages: Any,
     banner = page.locator("#alerts .alert").filter(has_text="Connection lost")
     await expect(banner).to_be_visible(timeout=20_000)
     await expect(page.locator("#conn-status")).to_have_text("Offline")
-    assert await page.evaluate(LAYOUT) == before  # nothing pushed down or squeezed
+    await page.wait_for_function(ROOM_SETTLED)
+    during = await page.evaluate(LAYOUT)
+    for part, (x, y, width, _height) in before.items():  # nothing pushed down or squeezed sideways
+        assert during[part][:3] == [x, y, width], (part, during[part], before[part])
+    box = await banner.bounding_box()
+    assert box and during[".sidebar"][1] + during[".sidebar"][3] <= box["y"]  # the sidebar ends above it
     assert await page.evaluate("document.documentElement.scrollHeight <= innerHeight")
     box = await banner.bounding_box()
     top = await page.locator(".topbar").bounding_box()
@@ -74,4 +80,69 @@ async def test_cases_waiting_banner_leaves_once_the_case_is_claimed(pages: Any, 
     await page.locator("#queue li").first.get_by_role("button", name="Claim").click()
     await expect(page.locator("#queue-count")).to_have_text("0")
     await expect(banner).to_have_count(0)  # the condition cleared: nobody waits
+    assert not pages.errors, pages.errors
+
+
+ROOM_SETTLED = """() => {
+    // The room kept for the banners matches where they now are (alerts.js updates it after a resize).
+    const top = document.getElementById('alerts').getBoundingClientRect().top;
+    return getComputedStyle(document.body).paddingBottom === `${Math.ceil(innerHeight - top + 8)}px`;
+}"""
+
+UNDER_BANNERS = """() => {
+    // Every control on screen whose middle is covered by a banner (the top element there is inside #alerts).
+    const alerts = document.getElementById('alerts');
+    return Array.from(document.querySelectorAll('button, a[href], input, select, textarea, [tabindex="0"]'))
+      .filter((e) => !alerts.contains(e) && e.offsetParent !== null)
+      .map((e) => [e, e.getBoundingClientRect()])
+      .filter(([, r]) => r.width && r.height && r.top >= 0 && r.bottom <= innerHeight)
+      .filter(([e, r]) => { const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return top && alerts.contains(top); })
+      .map(([e]) => `${e.tagName} ${e.id} ${(e.textContent || e.getAttribute('aria-label') || '').trim().slice(0, 40)}`);
+}"""
+
+
+async def test_banners_never_cover_a_control(pages: Any, server: LiveServer, shot: Any) -> None:
+    """Two warning banners stay until dismissed: while they show, the console's sidebar (scrolled to its
+    end), the open case's composer and every other control stay clear of them, on a desktop and a phone."""
+    bob = await server.staff("bob_helper", ["helper"], on_duty=True)
+    page = await pages.staff("alice_helper", ["helper"], teams=["escalation-social", "escalation-mobile"])
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    rita = await server.requester("Rita")
+    await rita.ok("help.request", {"topic": "general", "body": "My own question"})
+    await page.locator("#queue li").first.get_by_role("button", name="Claim").click()
+    await expect(page.locator(".pane-case")).to_have_count(1)
+    for name, route in (("Sam", "social"), ("Tom", "mobile")):
+        r = await server.requester(name)
+        case = (await r.ok("help.request", {"topic": "general", "body": f"{name} asks"}))["case"]
+        await bob.ok("case.claim", {"case_id": case["id"]})
+        await bob.ok("case.escalate", {"case_id": case["id"], "route": route, "priority": "high",
+                                       "note": "Tried the FAQ; needs the team"})
+    banners = page.locator("#alerts .alert-warning").filter(has_text="New escalation")
+    await expect(banners).to_have_count(2)
+    await page.wait_for_function(ROOM_SETTLED)
+    sidebar = page.locator(".sidebar")
+    await sidebar.evaluate("s => { s.scrollTop = s.scrollHeight; }")
+    await page.wait_for_timeout(100)
+    assert await page.evaluate(UNDER_BANNERS) == []
+    top = await page.locator("#alerts").bounding_box()
+    side = await sidebar.bounding_box()
+    send = await page.locator(".pane-case").get_by_role("button", name="Send").bounding_box()
+    assert top and side and send and side["y"] + side["height"] <= top["y"] and send["y"] + send["height"] <= top["y"]
+    await doc_shot(shot, page, "banners-room")
+
+    # On a phone the page scrolls: its end (the last control) comes up above the banners too.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.wait_for_function(ROOM_SETTLED)  # the banners grew taller on the narrow screen
+    await page.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    await page.wait_for_timeout(100)
+    assert await page.evaluate(UNDER_BANNERS) == []
+    await doc_shot(shot, page, "banners-room-phone", keep_scroll=True)  # at the page's end
+
+    # Dismissed: the room goes with them.
+    for _ in range(2):
+        await banners.first.get_by_role("button", name="Dismiss alert").click()
+    await expect(banners).to_have_count(0)
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    assert await page.evaluate("getComputedStyle(document.body).paddingBottom") == "0px"
     assert not pages.errors, pages.errors

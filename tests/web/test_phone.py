@@ -113,7 +113,7 @@ async def test_supervision_load_is_cards_on_a_phone(pages: Any, server: LiveServ
     who, how many cases, which trainees, all on screen without a sideways scroll."""
     carol = await server.staff("carol_monitor", ["monitor"], on_duty=True)
     trainees = [await server.staff(n, ["trainee"], on_duty=True) for n in ("bartholomew_trainee", "maximiliana_trainee")]
-    for t, name in zip(trainees, ("Rita", "Sam")):
+    for t, name in zip(trainees, ("Rita", "Sam"), strict=True):
         r = await server.requester(name)
         case = (await r.ok("help.request", {"topic": "general", "body": f"{name} needs help with a long question"}))["case"]
         claimed = await t.ok("case.claim", {"case_id": case["id"]})

@@ -75,6 +75,21 @@ export class AlertStack {
   constructor(container) {
     this.container = container;
     this.announce = liveRegion('sr-alerts', 'assertive');
+    // While banners show, the page keeps the room they take at the bottom of the window free
+    // (--banner-room, read by the stylesheet), so no control of the page lies under a banner.
+    const update = () => this.reserveRoom();
+    new MutationObserver(update).observe(container, { childList: true });
+    if (window.ResizeObserver) new ResizeObserver(update).observe(container);
+    window.addEventListener('resize', update);
+  }
+
+  /** --banner-room: from the top of the highest banner to the bottom of the window, 0 with none showing. */
+  reserveRoom() {
+    const root = document.documentElement;
+    const shown = this.container.childElementCount > 0;
+    const room = shown ? Math.ceil(window.innerHeight - this.container.getBoundingClientRect().top + 8) : 0;
+    const value = `${Math.max(0, room)}px`;
+    if (root.style.getPropertyValue('--banner-room') !== value) root.style.setProperty('--banner-room', value);
   }
 
   has(key) { return !!this.container.querySelector(`[data-key="${CSS.escape(key)}"]`); }
