@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import sqlite3
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,10 +28,11 @@ from server.actions.access import refusal
 from server.clock import Clock
 from server.errors import Conflict, DomainError, NotFound, Unavailable
 from server.sealing import Sealer
-from server.storage.db import Database
+from server.storage.db import Database, sqlite_path
 from server.storage.facts import case_facts_for, roles_and_teams
 from server.storage.messages import allocate_seqs_many, insert_messages
 from server.storage.models import Account, AccountRole, Case, Message, Room, RoomMember
+from server.storage.sqlite_batch import BatchFacts, SenderRow, WriterConnection, in_transaction, read_facts, store
 
 log = logging.getLogger("livehelp.writer")
 
@@ -99,7 +101,8 @@ class Written:
     first_response: bool = False
 
 
-# Runs inside the batch transaction for newly written messages: e.g. first_response_at.
+# Runs inside the batch transaction for the newly written messages in case rooms: e.g. first_response_at.
+# (Only case rooms: on SQLite the other rooms' messages are written by the fast path, which has no session.)
 BatchHook = Callable[[AsyncSession, list[Written], dt.datetime], Awaitable[None]]
 
 
@@ -125,6 +128,10 @@ class MessageWriter:
         self._closing = False
         self.batches = 0
         self.written = 0
+        # SQLite file: plain-room batches are written on the writer's own connection, one thread hop per
+        # batch (storage/sqlite_batch.py); case rooms, sensitive messages and retries take the session path.
+        path = sqlite_path(db.cfg.url) if db.dialect == "sqlite" else None
+        self._fast: WriterConnection | None = WriterConnection(path) if path is not None else None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="message-writer")
@@ -143,6 +150,8 @@ class MessageWriter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._fast is not None:
+            await self._fast.close()
 
     async def submit(self, draft: Draft) -> Written:
         if self._closing or self._task is None:
@@ -177,7 +186,7 @@ class MessageWriter:
             try:
                 await self._commit_batch([p])
                 return
-            except IntegrityError:
+            except (IntegrityError, sqlite3.IntegrityError):
                 if attempt == 1:
                     break
             except Exception as exc:  # never leave a sender waiting forever
@@ -189,13 +198,24 @@ class MessageWriter:
 
     async def _commit_batch(self, batch: list[_Pending]) -> None:
         now = self.clock.now()
-        outcomes: list[tuple[_Pending, Written | DomainError]] = []
+        if self._fast is not None:
+            outcomes, batch = await self._fast.run(in_transaction, lambda conn: self._write_plain(conn, batch, now))
+            self._settle(len(outcomes), outcomes)
+            if not batch:
+                return
         async with self.db.transaction() as session:
             outcomes = await self._write(session, batch, now)
+        self._settle(len(batch), outcomes)
+
+    def _settle(self, size: int, outcomes: list[tuple[_Pending, Written | DomainError]]) -> None:
+        """After a commit: count it, then answer each sender (result or refusal)."""
+        if not outcomes:
+            return
         self.batches += 1
         new = sum(1 for _, out in outcomes if isinstance(out, Written) and not out.duplicate)
+        self.written += new
         for observe in self.on_committed:
-            observe(len(batch), new)
+            observe(size, new)
         for p, out in outcomes:
             if p.future.done():
                 continue
@@ -203,6 +223,64 @@ class MessageWriter:
                 p.future.set_exception(out)
             else:
                 p.future.set_result(out)
+
+    def _write_plain(self, conn: sqlite3.Connection, batch: list[_Pending], now: dt.datetime
+                     ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending]]:
+        """The batch's messages in plain rooms, in the SQLite writer's thread inside its transaction; the
+        rest (case rooms, sensitive, a client_id already stored) is handed back for the session path.
+        Same facts, same policy call, same outcomes as _write for these messages."""
+        drafts = [p.draft for p in batch]
+        keys = list(dict.fromkeys((d.sender_id, d.client_id) for d in drafts))
+        facts: BatchFacts = read_facts(conn, list({d.room_id for d in drafts}),
+                                       list({d.sender_id for d in drafts}), keys)
+        outcomes: list[tuple[_Pending, Written | DomainError | _Accepted | _SameAs]] = []
+        rest: list[_Pending] = []
+        handed_back: set[tuple[int, str]] = set()
+        accepted: list[tuple[_Pending, dict[str, Any]]] = []
+        first_in_batch: dict[tuple[int, str], int] = {}
+        for p in batch:
+            d = p.draft
+            sender = facts.senders.get(d.sender_id)
+            kind = facts.room_kinds.get(d.room_id)
+            if sender is None or kind is None:
+                outcomes.append((p, NotFound("no such room")))
+                continue
+            key = (d.sender_id, d.client_id)
+            if kind == "case" or d.sensitive or key in facts.taken or key in handed_back:
+                handed_back.add(key)
+                rest.append(p)
+                continue
+            if key in first_in_batch:
+                same_room = accepted[first_in_batch[key]][1]["room_id"] == d.room_id
+                outcomes.append((p, _SameAs(first_in_batch[key]) if same_room else _client_id_taken()))
+                continue
+            actor = Actor(id=sender.id, roles=facts.roles.get(sender.id, frozenset()), is_guest=sender.is_guest)
+            decision = policy.can_send_message(
+                actor, RoomFacts(d.room_id, kind, facts.memberships.get((d.room_id, sender.id)), None), d.kind)
+            if not decision:
+                outcomes.append((p, refusal(decision)))
+                continue
+            first_in_batch[key] = len(accepted)
+            accepted.append((p, dict(room_id=d.room_id, sender_id=d.sender_id, client_id=d.client_id, kind=d.kind,
+                                     body=d.body, body_sealed=None, sensitive=False, purged=False, meta=d.meta,
+                                     created_at=now)))
+            outcomes.append((p, _Accepted(len(accepted) - 1)))
+        ids = store(conn, [row for _, row in accepted])
+        written: list[Written] = []
+        for (p, row), mid in zip(accepted, ids, strict=True):
+            sender_row: SenderRow = facts.senders[row["sender_id"]]
+            written.append(Written(StoredMessage(id=mid, **row), p.draft.body, False,
+                                   facts.room_kinds[row["room_id"]], sender_row,
+                                   facts.roles.get(sender_row.id, frozenset()), frozenset(), None))
+        final: list[tuple[_Pending, Written | DomainError]] = []
+        for p, out in outcomes:
+            if isinstance(out, _Accepted):
+                final.append((p, written[out.index]))
+            elif isinstance(out, _SameAs):
+                final.append((p, _dup(written[out.index])))
+            else:
+                final.append((p, out))
+        return final, rest
 
     async def _write(self, session: AsyncSession, batch: list[_Pending], now: dt.datetime
                      ) -> list[tuple[_Pending, Written | DomainError]]:
@@ -311,9 +389,10 @@ class MessageWriter:
             sender = senders[row["sender_id"]]
             written.append(Written(msg, p.draft.body, False, room.kind, sender, roles[sender.id],
                                    teams[sender.id], cases_by_room.get(room.id)))
-        for hook in self.batch_hooks:
-            await hook(session, written, now)
-        self.written += len(written)
+        in_cases = [w for w in written if w.room_kind == "case"]
+        if in_cases:
+            for hook in self.batch_hooks:
+                await hook(session, in_cases, now)
 
         final: list[tuple[_Pending, Written | DomainError]] = []
         for p, out in outcomes:
