@@ -29,6 +29,7 @@ from server.deps import Deps
 from server.message_writer import MessageWriter
 from server.notify import Notifier
 from server.scheduler import Scheduler
+from server.socket.direct_emit import DirectEmitManager
 from server.socket.frames import GuardedJson, GuardedPacket
 from server.socket.send_queue import LivehelpSocketServer
 from server.socket.server import attach
@@ -57,7 +58,7 @@ def create_app(config: Config, *, clock: Clock | None = None, server_id: str | N
     manager = socketio.AsyncRedisManager(config.server.redis_url, channel=config.server.redis_channel) if config.server.redis_url else None
     sio = LivehelpSocketServer(
         async_mode="aiohttp",
-        client_manager=manager,
+        client_manager=manager or DirectEmitManager(),
         cors_allowed_origins=list(config.server.cors_origins) or None,
         ping_interval=config.server.ping_interval,
         ping_timeout=config.server.ping_timeout,
