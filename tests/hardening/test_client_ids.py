@@ -86,3 +86,38 @@ async def test_bad_messages_never_fail_the_batch_they_arrive_with(server: LiveSe
     assert "batch failed" not in caplog.text
     seqs = sorted(a["message"]["seq"] for a in answers[len(bad):])
     assert seqs == list(range(seqs[0], seqs[0] + len(good)))
+
+
+async def test_one_batch_of_team_case_and_sensitive_messages_stores_each_in_order(server: LiveServer) -> None:
+    """On SQLite a batch's team-room messages take the writer's fast path and its case-room and sensitive
+    ones the session path (two transactions): each is stored once, in seq order per room, the case's
+    first response is recorded by the batch hook, and a client_id spanning both paths is still refused."""
+    alice = await server.staff("alice_helper", ["helper"], on_duty=True)
+    rita = await server.requester()
+    team = (await alice.ok("room.create", {"name": "#ops"}))["room"]["id"]
+    ask = await rita.ok("help.request", {"topic": "general", "body": "hello", "client_id": "ask-1"})
+    case_id, case_room = ask["case"]["id"], ask["room"]["id"]
+    await alice.ok("case.claim", {"case_id": case_id})
+    sends = [
+        (alice, {"room_id": team, "body": "team 1", "client_id": "t-1"}),
+        (alice, {"room_id": case_room, "body": "Hi Rita", "client_id": "c-1"}),
+        (rita, {"room_id": case_room, "body": "my pin 4242", "client_id": "s-1", "sensitive": True}),
+        (alice, {"room_id": team, "body": "team 2", "client_id": "t-2"}),
+        (alice, {"room_id": case_room, "body": "reused", "client_id": "t-1"}),  # taken in the team room
+    ]
+    answers = await asyncio.gather(*(who.call("message.send", p) for who, p in sends))
+    assert [a["ok"] for a in answers] == [True, True, True, True, False], answers
+    assert answers[4]["error"]["code"] == "conflict" and answers[4]["error"]["field"] == "client_id"
+    team_msgs = (await alice.ok("room.history", {"room_id": team}))["messages"]
+    assert [m["body"] for m in team_msgs if m["kind"] == "chat"] == ["team 1", "team 2"]
+    case_msgs = [m for m in (await alice.ok("room.history", {"room_id": case_room}))["messages"]]
+    seqs = [m["seq"] for m in case_msgs]
+    assert seqs == list(range(1, len(seqs) + 1)), "no gaps, no repeats"
+    chats = [m for m in case_msgs if m["kind"] == "chat"]
+    assert [m["body"] for m in chats[-2:]] == ["Hi Rita", "my pin 4242"] or \
+        [m["body"] for m in chats[-2:]] == ["my pin 4242", "Hi Rita"]
+    case = (await alice.ok("case.get", {"case_id": case_id}))["case"]
+    assert case["first_response_at"] == answers[1]["message"]["created_at"]
+    # retried after a lost ack: the stored message again, on either path
+    again = await alice.call("message.send", sends[0][1])
+    assert again["ok"] is True and again["message"]["id"] == answers[0]["message"]["id"]
