@@ -95,3 +95,16 @@ async def test_my_figures_on_a_phone(pages: Any, server: LiveServer, shot: Any) 
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     await doc_shot(shot, page, "my-figures-phone")
     assert not pages.errors, pages.errors
+
+
+async def test_an_admins_figures_are_their_own_row(pages: Any, server: LiveServer) -> None:
+    """The server gives an admin every row; My figures still shows only the admin's own (here: nothing taken),
+    from the admin page's header too."""
+    alice = await server.staff("alice_helper", ["helper"], on_duty=True)
+    await open_claimed_case(server, alice, "Rita")
+    page = await pages.staff("dave_admin", ["admin"], path="/admin", on_duty=False)
+    await page.get_by_role("button", name="My figures").click()
+    dialog = page.get_by_role("dialog", name="My figures")
+    await expect(dialog.locator(".stat[data-field=taken] strong")).to_have_text("0")
+    await expect(dialog).not_to_contain_text("Alice")
+    assert not pages.errors, pages.errors
