@@ -168,3 +168,15 @@ export function withTimes(text) {
   if (last < s.length) out.push(s.slice(last));
   return out;
 }
+
+/** Show a built <dialog> as a modal panel (My shifts, My figures): Close and Escape remove it and give focus
+ * back to the header button with id `openerId`; it opens at its top, its title focused. */
+export function showPanel(dialog, closeButton, openerId) {
+  const finish = () => { dialog.close(); dialog.remove(); const b = document.getElementById(openerId); if (b) b.focus(); };
+  closeButton.addEventListener('click', finish);
+  dialog.addEventListener('cancel', (e) => { e.preventDefault(); finish(); });
+  document.body.append(dialog);
+  dialog.showModal();
+  dialog.querySelector('h2').focus();
+  dialog.scrollTop = 0;
+}

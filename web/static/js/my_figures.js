@@ -3,7 +3,7 @@
 // (report_words.js, report_view.js) and a chart of the counts (charts.js). The server gives a non-admin
 // only their own row; this view also picks the signed-in account's row, so an admin sees theirs too.
 
-import { el, errorText } from './dom.js';
+import { el, errorText, showPanel } from './dom.js';
 import { api } from './api.js';
 import { periodWords, previousWords, describe } from './report_words.js';
 import { statCard, figureOptions, CYCLE_COLUMNS } from './report_view.js';
@@ -103,12 +103,6 @@ export function openMyFigures(ctx) {
   }
 
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
-  const finish = () => { dialog.close(); dialog.remove(); const b = document.getElementById('my-figures-open'); if (b) b.focus(); };
-  close.addEventListener('click', finish);
-  dialog.addEventListener('cancel', (e) => { e.preventDefault(); finish(); });
-  document.body.append(dialog);
-  dialog.showModal();
-  dialog.querySelector('h2').focus();
-  dialog.scrollTop = 0;
+  showPanel(dialog, close, 'my-figures-open');
   return load();
 }

@@ -2,7 +2,7 @@
 // staff page (GET/POST /api/me/shifts, PATCH/DELETE /api/shifts/{id}). The server decides who may change
 // what; this view only offers a person their own rows and says the server's refusals as sentences.
 
-import { el, errorText, relTime } from './dom.js';
+import { el, errorText, showPanel, relTime } from './dom.js';
 import { api } from './api.js';
 
 const SHIFT_ROLES = ['helper', 'trainee', 'monitor'];
@@ -186,13 +186,6 @@ export function openMyShifts(ctx) {
     }
   });
   cancelEdit.addEventListener('click', resetForm);
-  const finish = () => { dialog.close(); dialog.remove(); const b = document.getElementById('my-shifts-open'); if (b) b.focus(); };
-  close.addEventListener('click', finish);
-  dialog.addEventListener('cancel', (e) => { e.preventDefault(); finish(); });
-
-  document.body.append(dialog);
-  dialog.showModal();
-  dialog.querySelector('h2').focus();
-  dialog.scrollTop = 0;
+  showPanel(dialog, close, 'my-shifts-open');
   return load();
 }
