@@ -71,6 +71,17 @@ def _check_times(starts_at: dt.datetime, ends_at: dt.datetime, weekly: bool, unt
         raise Invalid("'until' must be after 'starts_at'", field="until")
 
 
+async def _store_shift(s: AsyncSession, account: Account, created_by: int, now: dt.datetime,
+                       starts_at: dt.datetime, ends_at: dt.datetime, weekly: bool, until: dt.datetime | None,
+                       note: str | None) -> dict[str, Any]:
+    """The one insert behind an admin's shift for anyone and a staff member's own (My shifts)."""
+    shift = Shift(account_id=account.id, starts_at=starts_at, ends_at=ends_at, weekly=weekly, until=until,
+                  note=note, created_by=created_by, created_at=now)
+    s.add(shift)
+    await s.flush()
+    return shift_dict(shift, account)
+
+
 async def create_shift(deps: Deps, actor_id: int, *, account_id: int | None, username: str | None,
                        starts_at: dt.datetime, ends_at: dt.datetime, weekly: bool, until: dt.datetime | None,
                        note: str | None) -> dict[str, Any]:
@@ -89,11 +100,7 @@ async def create_shift(deps: Deps, actor_id: int, *, account_id: int | None, use
         roles, _ = await roles_and_teams(s, [account.id])
         if not roles[account.id] & {"helper", "trainee", "monitor"}:
             raise Invalid("shifts are for helpers, trainees and monitors", field="account_id")
-        shift = Shift(account_id=account.id, starts_at=starts_at, ends_at=ends_at, weekly=weekly, until=until,
-                      note=note, created_by=actor_id, created_at=now)
-        s.add(shift)
-        await s.flush()
-        return shift_dict(shift, account)
+        return await _store_shift(s, account, actor_id, now, starts_at, ends_at, weekly, until, note)
 
 
 async def list_shifts(deps: Deps, actor_id: int, start: dt.datetime | None, end: dt.datetime | None
@@ -125,11 +132,9 @@ async def create_own_shift(deps: Deps, actor_id: int, *, starts_at: dt.datetime,
         actor = await load_actor(s, actor_id, now)
         enforce(policy.can_keep_own_shifts(actor))
         account = await s.get(Account, actor_id)
-        shift = Shift(account_id=actor_id, starts_at=starts_at, ends_at=ends_at, weekly=weekly, until=until,
-                      note=note, created_by=actor_id, created_at=now)
-        s.add(shift)
-        await s.flush()
-        return shift_dict(shift, account)
+        if account is None:  # gone since load_actor read it
+            raise NotFound("no such account")
+        return await _store_shift(s, account, actor_id, now, starts_at, ends_at, weekly, until, note)
 
 
 async def list_own_shifts(deps: Deps, actor_id: int, start: dt.datetime | None, end: dt.datetime | None

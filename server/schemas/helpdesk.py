@@ -21,18 +21,6 @@ class CannedRender(Payload):
     shortcut: Shortcut
 
 
-class ShiftCreate(Payload):
-    """POST /api/admin/shifts: whose (account_id or username), when, weekly until when."""
-
-    account_id: Id | None = None
-    username: Annotated[str, TextRule(64, one_line=True, blank=True)] | None = None
-    starts_at: Instant
-    ends_at: Instant
-    weekly: bool = False
-    until: Instant | None = None
-    note: Annotated[str, TextRule(200, one_line=True, blank=True)] | None = None
-
-
 class OwnShiftCreate(Payload):
     """POST /api/me/shifts: a shift for the asker (My shifts), so no account is named."""
 
@@ -41,6 +29,13 @@ class OwnShiftCreate(Payload):
     weekly: bool = False
     until: Instant | None = None
     note: Annotated[str, TextRule(200, one_line=True, blank=True)] | None = None
+
+
+class ShiftCreate(OwnShiftCreate):
+    """POST /api/admin/shifts: whose (account_id or username), when, weekly until when."""
+
+    account_id: Id | None = None
+    username: Annotated[str, TextRule(64, one_line=True, blank=True)] | None = None
 
 
 class ShiftUpdate(Payload):
