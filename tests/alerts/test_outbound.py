@@ -3,6 +3,7 @@ webhooks, Slack-compatible and Matrix posts to a local HTTP receiver; restarts a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -10,8 +11,10 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from sqlalchemy import func, select
 
 from server.config import Config
+from server.storage.models import Presence
 from tests.alerts.conftest import Mailbox, Receiver
 from tests.support import LiveServer
 
@@ -41,7 +44,19 @@ async def test_an_away_monitor_gets_the_alert_by_mail(server: LiveServer, smtp: 
     assert status == 200 and body["preferences"]["email"] == "carol@example.org"
     status, body = await server.put("/api/me/alert-preferences", {"email": "not an address", "kinds": []}, carol.token)
     assert status == 400
+    carol_id = (await carol.ok("me"))["account"]["id"]
     await carol.close()
+    # Away means the server has processed the disconnect (her presence row is gone), not only that the
+    # client closed: an alert raised before that would still count her as connected.
+    assert server.deps is not None
+    for _ in range(100):
+        async with server.deps.db.read() as s:
+            left = (await s.execute(select(func.count()).select_from(Presence)
+                                    .where(Presence.account_id == carol_id))).scalar_one()
+        if left == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert left == 0, "the server still counts Carol as connected"
     rita = await server.requester("Rita")
     await rita.ok("help.request", {"topic": "general", "body": "I will quit this course"})
     await server.deps.scheduler.advance(1)  # type: ignore[union-attr]
