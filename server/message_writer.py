@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, tuple_
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -282,6 +282,14 @@ class MessageWriter:
                 final.append((p, out))
         return final, rest
 
+    def stored_keys(self, keys: list[tuple[int, str]]) -> ColumnElement[bool]:
+        """WHERE for messages with these (sender_id, client_id) pairs, one the database answers from the
+        unique index: PostgreSQL searches it for a row-value IN; SQLite would scan the whole index for one
+        of more than one pair, so there each pair is its own term of an OR (one index search per term)."""
+        if len(keys) > 1 and self.db.dialect == "postgresql":
+            return tuple_(_MSG.c.sender_id, _MSG.c.client_id).in_(keys)
+        return or_(*(and_(_MSG.c.sender_id == sid, _MSG.c.client_id == cid) for sid, cid in keys))
+
     async def _write(self, session: AsyncSession, batch: list[_Pending], now: dt.datetime
                      ) -> list[tuple[_Pending, Written | DomainError]]:
         drafts = [p.draft for p in batch]
@@ -316,11 +324,7 @@ class MessageWriter:
 
         keys = [(d.sender_id, d.client_id) for d in drafts]
         existing: dict[tuple[int, str], Message] = {}
-        dup_ids = [r.id for r in (await conn.execute(
-            select(_MSG.c.id).where(tuple_(_MSG.c.sender_id, _MSG.c.client_id).in_(keys))
-            if len(keys) > 1 else
-            select(_MSG.c.id).where(and_(_MSG.c.sender_id == keys[0][0], _MSG.c.client_id == keys[0][1]))
-        )).all()]
+        dup_ids = [r.id for r in (await conn.execute(select(_MSG.c.id).where(self.stored_keys(keys)))).all()]
         if dup_ids:  # rare: a client retrying after a lost ack
             for m in (await session.execute(select(Message).where(Message.id.in_(dup_ids)))).scalars():
                 existing[(m.sender_id, m.client_id)] = m  # type: ignore[index]
