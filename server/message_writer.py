@@ -231,8 +231,7 @@ class MessageWriter:
         Same facts, same policy call, same outcomes as _write for these messages."""
         drafts = [p.draft for p in batch]
         keys = list(dict.fromkeys((d.sender_id, d.client_id) for d in drafts))
-        facts: BatchFacts = read_facts(conn, list({d.room_id for d in drafts}),
-                                       list({d.sender_id for d in drafts}), keys)
+        facts: BatchFacts = read_facts(conn, list(dict.fromkeys((d.room_id, d.sender_id) for d in drafts)), keys)
         outcomes: list[tuple[_Pending, Written | DomainError | _Accepted | _SameAs]] = []
         rest: list[_Pending] = []
         handed_back: set[tuple[int, str]] = set()

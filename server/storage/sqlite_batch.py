@@ -80,17 +80,25 @@ def taken_keys_sql(n: int) -> str:
             " ON m.sender_id = k.sender_id AND m.client_id = k.client_id")
 
 
-def read_facts(conn: sqlite3.Connection, room_ids: Sequence[int], sender_ids: Sequence[int],
+def memberships_sql(n: int) -> str:
+    """The memberships of n (room_id, account_id) pairs. A join from the pairs, not `room_id IN (...) AND
+    account_id IN (...)`: SQLite answers that by searching the key for every room x account combination,
+    quadratic in the batch (3 ms for 200 messages against 0.16 ms this way)."""
+    return (f"WITH p(room_id, account_id) AS (VALUES {', '.join('(?, ?)' for _ in range(n))})"
+            " SELECT r.room_id, r.account_id, r.role FROM p JOIN room_members AS r"
+            " ON r.room_id = p.room_id AND r.account_id = p.account_id")
+
+
+def read_facts(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]],
                keys: Sequence[tuple[int, str]]) -> BatchFacts:
-    rooms = list(room_ids)
-    senders = list(sender_ids)
+    """The facts of a batch: its (room_id, sender_id) pairs and (sender_id, client_id) keys, each once."""
+    rooms = list({rid for rid, _ in pairs})
+    senders = list({aid for _, aid in pairs})
     room_kinds: dict[int, str] = {}
     for rid, kind in conn.execute(f"SELECT id, kind FROM rooms WHERE id IN ({_marks(len(rooms))})", rooms):
         room_kinds[rid] = kind
     memberships: dict[tuple[int, int], str] = {}
-    for rid, aid, role in conn.execute(
-            f"SELECT room_id, account_id, role FROM room_members WHERE room_id IN ({_marks(len(rooms))})"
-            f" AND account_id IN ({_marks(len(senders))})", rooms + senders):
+    for rid, aid, role in conn.execute(memberships_sql(len(pairs)), [v for pair in pairs for v in pair]):
         memberships[(rid, aid)] = role
     found: dict[int, SenderRow] = {}
     role_sets: dict[int, set[str]] = {}

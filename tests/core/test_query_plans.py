@@ -16,7 +16,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from server.storage.db import sqlite_path
 from server.storage.models import Message
-from server.storage.sqlite_batch import taken_keys_sql
+from server.storage.sqlite_batch import memberships_sql, taken_keys_sql
 from tests.support import LiveServer
 
 
@@ -51,3 +51,53 @@ async def test_session_path_lookup_searches_the_index(server: LiveServer, pairs:
     sql = str(stmt.compile(dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}))
     plan = _plan(server, sql, [])
     assert _searches_index_only(plan), plan
+
+
+
+def _schema_copy(server: LiveServer) -> sqlite3.Connection:
+    """An in-memory database with the server's migrated schema (foreign keys off), to fill freely."""
+    path = sqlite_path(server.deps.config.database.url)
+    if path is None:
+        pytest.skip("SQLite statement costs: this run's database is PostgreSQL")
+    source = sqlite3.connect(str(path))
+    try:
+        ddl = [sql for (sql,) in source.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"
+                                                " AND name NOT LIKE 'sqlite_%'")]
+    finally:
+        source.close()
+    conn = sqlite3.connect(":memory:")
+    for sql in ddl:
+        conn.execute(sql)
+    return conn
+
+
+def _vm_steps(conn: sqlite3.Connection, sql: str, params: list[object]) -> int:
+    """SQLite virtual-machine instructions the statement takes (a cost that does not depend on timing)."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    conn.set_progress_handler(count, 1)
+    try:
+        conn.execute(sql, params).fetchall()
+    finally:
+        conn.set_progress_handler(None, 1)
+    return steps
+
+
+async def test_membership_lookup_grows_with_the_batch_not_its_square(server: LiveServer) -> None:
+    """A batch's memberships by its (room, sender) pairs: ten times the pairs, about ten times the work
+    (`room_id IN (..) AND account_id IN (..)` probed every combination: a hundred times)."""
+    conn = _schema_copy(server)
+    conn.executemany("INSERT INTO room_members (room_id, account_id, role, joined_at) VALUES (?, ?, 'member', '')",
+                     [(room, 1000 + 3 * room + k) for room in range(1, 301) for k in range(3)])
+
+    def cost(n: int) -> int:
+        return _vm_steps(conn, memberships_sql(n), [v for i in range(n) for v in (i + 1, 1000 + 3 * (i + 1))])
+
+    small, large = cost(20), cost(200)
+    conn.close()
+    assert large < 15 * small, (small, large)
