@@ -77,7 +77,7 @@ class DatabaseConfig(Section):
     # Group commit: the message writer commits up to this many messages per transaction...
     batch_max: Annotated[Int, Field(ge=1, le=10000)] = 256
     # ...and a message alone in the queue waits this long for company before its commit (0 = never).
-    batch_wait: Duration = 0.003
+    batch_wait: Duration = 0.001
     pool_size: Annotated[Int, Field(ge=1)] = 5
     echo: Bool = False
 

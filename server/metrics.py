@@ -105,12 +105,17 @@ class Metrics:
               monotonic: Callable[[], float]) -> Callable[..., Awaitable[dict[str, Any]]]:
         """Wrap the socket dispatcher: one latency observation per event, unknown names pooled so a
         client cannot mint label values."""
+        # One labelled child per known event, looked up once (labels() costs a lock and a tuple per call,
+        # and this runs for every event).
+        children = {name: self.ack_latency.labels(name) for name in known}
+        unknown = self.ack_latency.labels("unknown")
+
         async def dispatch_timed(event: str, sid: str, *args: Any) -> dict[str, Any]:
             started = monotonic()
             try:
                 return await dispatch(event, sid, *args)
             finally:
-                self.ack_latency.labels(event if event in known else "unknown").observe(monotonic() - started)
+                children.get(event, unknown).observe(monotonic() - started)
         return dispatch_timed
 
     async def render(self, deps: Deps) -> bytes:

@@ -127,12 +127,27 @@ def store(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[int]:
                                (n, rid)).fetchone()
         next_seq[rid] = int(last) - n + 1
     ids: list[int] = []
+    # The type processors (timestamp checks and formatting, JSON, booleans) run once per distinct value in a
+    # batch: its rows share one created_at and mostly the same flags.
+    bound: dict[tuple[int, Any], Any] = {}
+
+    def bind(i: int, value: Any) -> Any:
+        process = _BIND[i]
+        if process is None:
+            return value
+        if isinstance(value, (dict, list)):  # unhashable (JSON)
+            return process(value)
+        key = (i, value)
+        if key not in bound:
+            bound[key] = process(value)
+        return bound[key]
+
     cur = conn.cursor()
     try:
         for row in rows:
             row["seq"] = next_seq[row["room_id"]]
             next_seq[row["room_id"]] += 1
-            cur.execute(_INSERT, [p(row[c]) if p else row[c] for c, p in zip(INSERT_COLUMNS, _BIND, strict=True)])
+            cur.execute(_INSERT, [bind(i, row[c]) for i, c in enumerate(INSERT_COLUMNS)])
             ids.append(cast(int, cur.lastrowid))
     finally:
         cur.close()
