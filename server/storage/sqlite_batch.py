@@ -191,14 +191,14 @@ class WriterConnection:
     def _serve(self) -> None:
         while (call := self._work.get()) is not None:
             loop, future, fn, args = call
+            result: Any = None
+            error: BaseException | None = None
             try:
                 if self._conn is None:
                     self._conn = self._connect()
                 result = fn(self._conn, *args)
             except BaseException as exc:  # handed to the awaiting task, never lost in this thread
-                result, error = None, exc
-            else:
-                error = None
+                error = exc
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
                 loop.call_soon_threadsafe(_settle, future, result, error)
         if self._conn is not None:
