@@ -53,12 +53,7 @@ _ROOM = Room.__table__
 _MEMBER = RoomMember.__table__
 _ACCOUNT = Account.__table__
 _ROLE = AccountRole.__table__
-_ROOMS_WITH_MEMBERS = (
-    select(_ROOM.c.id, _ROOM.c.kind, _MEMBER.c.account_id, _MEMBER.c.role)
-    .select_from(_ROOM.outerjoin(_MEMBER, and_(_MEMBER.c.room_id == _ROOM.c.id,
-                                                 _MEMBER.c.account_id.in_(bindparam("sender_ids", expanding=True)))))
-    .where(_ROOM.c.id.in_(bindparam("room_ids", expanding=True)))
-)
+_ROOMS = select(_ROOM.c.id, _ROOM.c.kind).where(_ROOM.c.id.in_(bindparam("room_ids", expanding=True)))
 _SENDERS_WITH_ROLES = (
     select(_ACCOUNT.c.id, _ACCOUNT.c.display_name, _ACCOUNT.c.is_guest, _ROLE.c.role)
     .select_from(_ACCOUNT.outerjoin(_ROLE, _ROLE.c.account_id == _ACCOUNT.c.id))
@@ -282,12 +277,18 @@ class MessageWriter:
         return final, rest
 
     def stored_keys(self, keys: list[tuple[int, str]]) -> ColumnElement[bool]:
-        """WHERE for messages with these (sender_id, client_id) pairs, one the database answers from the
-        unique index: PostgreSQL searches it for a row-value IN; SQLite would scan the whole index for one
-        of more than one pair, so there each pair is its own term of an OR (one index search per term)."""
-        if len(keys) > 1 and self.db.dialect == "postgresql":
-            return tuple_(_MSG.c.sender_id, _MSG.c.client_id).in_(keys)
-        return or_(*(and_(_MSG.c.sender_id == sid, _MSG.c.client_id == cid) for sid, cid in keys))
+        """WHERE for messages with these (sender_id, client_id) pairs, answered from the unique index."""
+        return self.pairs_in(_MSG.c.sender_id, _MSG.c.client_id, keys)
+
+    def pairs_in(self, a: ColumnElement[Any], b: ColumnElement[Any], pairs: list[tuple[Any, Any]]
+               ) -> ColumnElement[bool]:
+        """WHERE (a, b) is one of `pairs`, in a form each database answers with one index search per pair:
+        PostgreSQL does for a row-value IN; SQLite scans the whole index for one of more than one pair, so
+        there each pair is its own term of an OR. (`a IN (..) AND b IN (..)` would search every
+        combination: quadratic in the batch.)"""
+        if len(pairs) > 1 and self.db.dialect == "postgresql":
+            return tuple_(a, b).in_(pairs)
+        return or_(*(and_(a == x, b == y) for x, y in pairs))
 
     async def _write(self, session: AsyncSession, batch: list[_Pending], now: dt.datetime
                      ) -> list[tuple[_Pending, Written | DomainError]]:
@@ -297,13 +298,12 @@ class MessageWriter:
 
         # Few statements per batch, Core rows not ORM objects: this runs for every message.
         conn = await session.connection()
-        rooms: dict[int, Any] = {}
-        members: dict[tuple[int, int], str] = {}
-        for found in (await conn.execute(_ROOMS_WITH_MEMBERS, {"room_ids": list(room_ids),
-                                                             "sender_ids": list(sender_ids)})).all():
-            rooms[found.id] = found
-            if found.account_id is not None:
-                members[(found.id, found.account_id)] = found.role
+        rooms: dict[int, Any] = {r.id: r for r in (await conn.execute(_ROOMS, {"room_ids": list(room_ids)})).all()}
+        pairs = list(dict.fromkeys((d.room_id, d.sender_id) for d in drafts))
+        members: dict[tuple[int, int], str] = {
+            (r.room_id, r.account_id): r.role for r in (await conn.execute(
+                select(_MEMBER.c.room_id, _MEMBER.c.account_id, _MEMBER.c.role)
+                .where(self.pairs_in(_MEMBER.c.room_id, _MEMBER.c.account_id, pairs)))).all()}
         senders: dict[int, Any] = {}
         role_sets: dict[int, set[str]] = defaultdict(set)
         for found in (await conn.execute(_SENDERS_WITH_ROLES, {"sender_ids": list(sender_ids)})).all():
