@@ -32,7 +32,7 @@ from server.storage.db import Database, sqlite_path
 from server.storage.facts import case_facts_for, roles_and_teams
 from server.storage.messages import allocate_seqs_many, insert_messages
 from server.storage.models import Account, AccountRole, Case, Message, Room, RoomMember
-from server.storage.sqlite_batch import BatchFacts, SenderRow, WriterConnection, in_transaction, read_facts, store
+from server.storage.sqlite_batch import BatchFacts, SenderRow, WriterConnection, read_facts, store
 
 log = logging.getLogger("livehelp.writer")
 
@@ -194,7 +194,7 @@ class MessageWriter:
     async def _commit_batch(self, batch: list[_Pending]) -> None:
         now = self.clock.now()
         if self._fast is not None:
-            outcomes, batch = await self._fast.run(in_transaction, lambda conn: self._write_plain(conn, batch, now))
+            outcomes, batch = await self._fast.write(lambda conn: self._write_plain(conn, batch, now))
             self._settle(len(outcomes), outcomes)
             if not batch:
                 return

@@ -1,13 +1,14 @@
-"""The message writer's SQLite connection: a whole group commit in one call on the writer's own thread.
+"""The message writer's SQLite connection: a group commit's statements on the loop, its COMMIT in a thread.
 
 Why: through SQLAlchemy and aiosqlite a one-message batch made about seven worker-thread hops (begin,
 five statements, commit), each through SQLAlchemy's statement machinery; at a moderate message rate,
 where batches are small, that fixed cost per batch was most of the server's CPU per message. Here the
-writer owns one sqlite3 connection and one thread; a batch is one function run in that thread (BEGIN
-IMMEDIATE, read the facts, decide, allocate seqs, insert, COMMIT): one hop per batch, plain sqlite3 calls.
+writer owns one sqlite3 connection and one thread; a batch is one function of plain sqlite3 calls (BEGIN
+IMMEDIATE, read the facts, decide, allocate seqs, insert) run on the event loop, then the COMMIT in the
+thread: one hop per batch (WriterConnection.write says why the statements are not in the thread too).
 
-The connection is set up like the engine's (server/storage/db.py: WAL, foreign keys, busy timeout, full
-sync, secure delete), so a commit here is as durable as one through SQLAlchemy. BEGIN IMMEDIATE takes
+The connection is set up like the engine's (server/storage/db.py: WAL, foreign keys, full sync, secure
+delete; its busy timeout is used only in the thread), so a commit here is as durable as one through SQLAlchemy. BEGIN IMMEDIATE takes
 the write lock before anything is read, so the seqs read and bumped cannot race another writer. Values
 are bound through the columns' own SQLAlchemy type processors, so rows are stored exactly as the ORM
 stores them (timestamps, JSON, booleans).
@@ -32,10 +33,11 @@ from server.storage.models import Message
 
 T = TypeVar("T")
 
+BUSY_TIMEOUT_MS = 10000  # as the engine's (server/storage/db.py), when the writer's thread waits for the lock
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
+    "PRAGMA busy_timeout=0",  # the event loop never waits for the lock: see WriterConnection.write
     "PRAGMA synchronous=FULL",
     "PRAGMA secure_delete=ON",
 )
@@ -168,8 +170,31 @@ def in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection]
     return out
 
 
+def _commit(conn: sqlite3.Connection) -> None:
+    """COMMIT (the fsync); a failed commit leaves no transaction open behind it."""
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _in_transaction_waiting(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """in_transaction with the usual busy timeout: for when another connection holds the write lock."""
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    try:
+        return in_transaction(conn, work)
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
+
+
+def _itself(conn: sqlite3.Connection) -> sqlite3.Connection:
+    return conn
+
+
 class WriterConnection:
-    """One sqlite3 connection used from one thread of its own (sqlite3 objects stay on that thread).
+    """One sqlite3 connection, used by one task at a time: on the event loop and on a thread of its own.
 
     The thread takes work from a SimpleQueue and hands each result back with call_soon_threadsafe: about
     28 us of CPU a call against 46-87 for run_in_executor (its concurrent Future, condition variable and
@@ -183,7 +208,7 @@ class WriterConnection:
         self._thread: threading.Thread | None = None
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=True)
+        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         for pragma in _PRAGMAS:
             conn.execute(pragma)
         return conn
@@ -214,6 +239,30 @@ class WriterConnection:
         future: asyncio.Future[T] = loop.create_future()
         self._work.put((loop, future, fn, args))
         return await future
+
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """BEGIN IMMEDIATE and `work` here on the event loop, COMMIT (the fsync) in the connection's thread.
+
+        Why: every sqlite3 call lets go of the GIL and takes it back. In the thread, a batch's dozen
+        statements each had to win the GIL back from the event loop; when the loop is busy that waits for
+        the interpreter's switch interval, again and again: at saturation a 153-message batch took 63 ms of
+        wall time for 16 ms of CPU (bench/README.md). On the loop nothing competes for the GIL, and the
+        statements do not wait for the disk (pages come from the cache and are written at COMMIT); only the
+        COMMIT, which does wait for the disk, goes to the thread. The loop never waits for the write lock:
+        the connection's busy timeout is 0, and when another connection holds the lock the whole batch
+        goes to the thread, which waits for it with the usual busy timeout."""
+        conn = self._conn if self._conn is not None else await self.run(_itself)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # locked by another connection (or failing): the patient path
+            return await self.run(_in_transaction_waiting, work)
+        try:
+            out = work(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        await self.run(_commit)
+        return out
 
     async def close(self) -> None:
         """Finish the queued work, close the connection, end the thread."""
