@@ -7,12 +7,12 @@ Shifts are [starts_at, ends_at) in UTC, either once or repeating every 7 days fr
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.storage.models import Account
 from server.storage.models.helpdesk import Shift
 
 WEEK = dt.timedelta(days=7)
@@ -41,6 +41,21 @@ def covers(shift: Shift, when: dt.datetime) -> bool:
     return any(True for _ in occurrences(shift, when, when + dt.timedelta(microseconds=1)))
 
 
+# Above this many accounts the shifts are filtered by account in Python, not by an `IN` list in SQL: a
+# thousand bound ids cost more to build and bind than reading the shifts of the window (there are few).
+SQL_ID_LIST_MAX = 50
+
+
+class DutyFlag(Protocol):
+    """What on_duty_ids reads of an account (an Account, or a row of its id and on_duty)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def on_duty(self) -> bool: ...
+
+
 async def shifts_overlapping(session: AsyncSession, start: dt.datetime, end: dt.datetime,
                              account_ids: Iterable[int] | None = None) -> list[Shift]:
     """Shifts with an occurrence in [start, end) (weekly ones filtered in Python: there are few)."""
@@ -49,13 +64,16 @@ async def shifts_overlapping(session: AsyncSession, start: dt.datetime, end: dt.
         or_(Shift.weekly.is_(True), Shift.ends_at > start),
         or_(Shift.until.is_(None), Shift.until > start - WEEK),
     )
+    wanted: set[int] | None = None
     if account_ids is not None:
-        ids = list(set(account_ids))
-        if not ids:
+        wanted = set(account_ids)
+        if not wanted:
             return []
-        q = q.where(Shift.account_id.in_(ids))
+        if len(wanted) <= SQL_ID_LIST_MAX:
+            q = q.where(Shift.account_id.in_(wanted))
     rows = list((await session.execute(q.order_by(Shift.starts_at, Shift.id))).scalars())
-    return [s for s in rows if any(True for _ in occurrences(s, start, end))]
+    return [s for s in rows
+            if (wanted is None or s.account_id in wanted) and any(True for _ in occurrences(s, start, end))]
 
 
 async def on_shift_ids(session: AsyncSession, account_ids: Iterable[int], now: dt.datetime) -> set[int]:
@@ -63,7 +81,7 @@ async def on_shift_ids(session: AsyncSession, account_ids: Iterable[int], now: d
     return {s.account_id for s in shifts}
 
 
-async def on_duty_ids(session: AsyncSession, accounts: list[Account], now: dt.datetime) -> set[int]:
+async def on_duty_ids(session: AsyncSession, accounts: Sequence[DutyFlag], now: dt.datetime) -> set[int]:
     """On duty = the explicit toggle is on, or a scheduled shift covers `now`."""
     toggled = {a.id for a in accounts if a.on_duty}
     rest = [a.id for a in accounts if not a.on_duty]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles.facts import Actor, CaseFacts, RoomFacts
@@ -31,6 +32,22 @@ async def roles_and_teams(
         )).all():
             teams[aid].add(team)
     return ({i: frozenset(roles.get(i, ())) for i in ids}, {i: frozenset(teams.get(i, ())) for i in ids})
+
+
+async def roles_and_teams_of(
+    session: AsyncSession, account_ids: Select[Any]
+) -> tuple[dict[int, frozenset[str]], dict[int, frozenset[str]]]:
+    """roles_and_teams for the accounts a subquery selects (many: no list of ids is bound); accounts
+    without any are absent, not empty."""
+    roles: dict[int, set[str]] = defaultdict(set)
+    teams: dict[int, set[str]] = defaultdict(set)
+    for aid, role in (await session.execute(
+            select(AccountRole.account_id, AccountRole.role).where(AccountRole.account_id.in_(account_ids)))).all():
+        roles[aid].add(role)
+    for aid, team in (await session.execute(
+            select(AccountTeam.account_id, AccountTeam.team).where(AccountTeam.account_id.in_(account_ids)))).all():
+        teams[aid].add(team)
+    return ({i: frozenset(r) for i, r in roles.items()}, {i: frozenset(t) for i, t in teams.items()})
 
 
 async def connected_accounts(session: AsyncSession, account_ids: Iterable[int], *, lock: bool = False) -> set[int]:

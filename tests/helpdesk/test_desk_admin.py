@@ -268,3 +268,29 @@ async def test_case_cap_holds_under_concurrent_claims(server: LiveServer) -> Non
     assert sum(1 for a in answers if a["ok"]) == 2
     assert sorted(a["error"]["code"] for a in answers if not a["ok"]) == ["forbidden"] * 3
     assert len((await alice.ok("queue.list"))["cases"]) == 3
+
+
+async def test_many_staff_only_serving_shifts_count(server: LiveServer) -> None:
+    """With more staff than duty.SQL_ID_LIST_MAX the shifts are filtered by account in Python, not in SQL:
+    the queue's outlook still counts only its serving staff's shifts (a monitor's earlier shift is not a
+    helper coming on duty)."""
+    from server.storage.duty import SQL_ID_LIST_MAX
+
+    dave = await admin(server)
+    helpers = [f"h{i:02d}_helper" for i in range(SQL_ID_LIST_MAX + 5)]
+    for name in helpers:
+        await server.create_account(name, ["helper"])
+    await server.staff("mona_monitor", ["monitor"])
+    now = server.clock.now()
+    await shift(server, dave.token, "mona_monitor", now + 2 * H, now + 10 * H)
+    await shift(server, dave.token, helpers[-1], now + 4 * H, now + 8 * H)
+
+    status, body = await server.get("/api/status")
+    assert status == 200 and body["on_duty"] is False
+    assert body["next_shift_at"] == iso(now + 4 * H), "the monitor's shift at +2 h serves no queue"
+    server.clock.advance(hours=3)
+    _, body = await server.get("/api/status")
+    assert body["on_duty"] is False and body["helpers_on_duty"] == 0, "only the monitor is on shift"
+    server.clock.advance(hours=2)
+    _, body = await server.get("/api/status")
+    assert body["on_duty"] is True and body["helpers_on_duty"] == 1
