@@ -49,7 +49,8 @@ async def serving_accounts(s: AsyncSession, deps: Deps, queue: str) -> list[duty
 
     It runs for every request, claim and queue outlook, so it is three queries however many staff there
     are: the answering accounts are a subquery, not a list of ids bound back in, and rows, not ORM objects.
-    With 1,000 helpers the periodic outlook held the event loop for 126 ms as it was, 48 ms this way."""
+    With 1,000 helpers the periodic outlook took 126 ms, 45 of them without letting the event loop run,
+    as it was; 48 ms (13) this way."""
     answering = select(AccountRole.account_id).where(AccountRole.role.in_(tuple(policy.ANSWERING_ROLES)))
     staff = (await s.execute(select(Account.id, Account.on_duty).where(
         Account.id.in_(answering), Account.disabled.is_(False)).order_by(Account.id))).all()
