@@ -20,18 +20,8 @@ async def roles_and_teams(
     session: AsyncSession, account_ids: Iterable[int]
 ) -> tuple[dict[int, frozenset[str]], dict[int, frozenset[str]]]:
     ids = list(set(account_ids))
-    roles: dict[int, set[str]] = defaultdict(set)
-    teams: dict[int, set[str]] = defaultdict(set)
-    if ids:
-        for aid, role in (await session.execute(
-            select(AccountRole.account_id, AccountRole.role).where(AccountRole.account_id.in_(ids))
-        )).all():
-            roles[aid].add(role)
-        for aid, team in (await session.execute(
-            select(AccountTeam.account_id, AccountTeam.team).where(AccountTeam.account_id.in_(ids))
-        )).all():
-            teams[aid].add(team)
-    return ({i: frozenset(roles.get(i, ())) for i in ids}, {i: frozenset(teams.get(i, ())) for i in ids})
+    roles, teams = await _roles_and_teams_in(session, ids) if ids else ({}, {})
+    return ({i: roles.get(i, frozenset()) for i in ids}, {i: teams.get(i, frozenset()) for i in ids})
 
 
 async def roles_and_teams_of(
@@ -39,6 +29,13 @@ async def roles_and_teams_of(
 ) -> tuple[dict[int, frozenset[str]], dict[int, frozenset[str]]]:
     """roles_and_teams for the accounts a subquery selects (many: no list of ids is bound); accounts
     without any are absent, not empty."""
+    return await _roles_and_teams_in(session, account_ids)
+
+
+async def _roles_and_teams_in(
+    session: AsyncSession, account_ids: list[int] | Select[Any]
+) -> tuple[dict[int, frozenset[str]], dict[int, frozenset[str]]]:
+    """The roles and teams of the accounts in `account_ids` (a list of ids or a subquery of them)."""
     roles: dict[int, set[str]] = defaultdict(set)
     teams: dict[int, set[str]] = defaultdict(set)
     for aid, role in (await session.execute(

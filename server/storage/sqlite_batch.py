@@ -8,8 +8,9 @@ IMMEDIATE, read the facts, decide, allocate seqs, insert) run on the event loop,
 thread: one hop per batch (WriterConnection.write says why the statements are not in the thread too).
 
 The connection is set up like the engine's (server/storage/db.py: WAL, foreign keys, full sync, secure
-delete; its busy timeout is used only in the thread), so a commit here is as durable as one through SQLAlchemy. BEGIN IMMEDIATE takes
-the write lock before anything is read, so the seqs read and bumped cannot race another writer. Values
+delete; its busy timeout is used only in the thread), so a commit here is as durable as one through
+SQLAlchemy. BEGIN IMMEDIATE takes the write lock before anything is read, so the seqs read and bumped
+cannot race another writer. Values
 are bound through the columns' own SQLAlchemy type processors, so rows are stored exactly as the ORM
 stores them (timestamps, JSON, booleans).
 """
