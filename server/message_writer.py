@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,7 @@ from server.storage.db import Database, sqlite_path
 from server.storage.facts import case_facts_for, roles_and_teams
 from server.storage.messages import allocate_seqs_many, insert_messages
 from server.storage.models import Account, AccountRole, Case, Message, Room, RoomMember
+from server.storage.pg_batch import PgWriterConnection
 from server.storage.sqlite_batch import BatchFacts, SenderRow, WriterConnection, read_facts, store
 
 log = logging.getLogger("livehelp.writer")
@@ -116,8 +118,9 @@ class MessageWriter:
         self.batch_max = batch_max
         self.batch_wait = batch_wait
         self.batch_hooks: list[BatchHook] = []
-        # Told (batch size, new messages) after each commit: the metrics' batch histogram and counter.
-        self.on_committed: list[Callable[[int, int], None]] = []
+        # Told (batch size, new messages, path) after each commit: the metrics' batch histogram and counters.
+        # path: "direct" (the writer's own connection, below) or "session" (SQLAlchemy).
+        self.on_committed: list[Callable[[int, int, str], None]] = []
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -127,6 +130,10 @@ class MessageWriter:
         # batch (storage/sqlite_batch.py); case rooms, sensitive messages and retries take the session path.
         path = sqlite_path(db.cfg.url) if db.dialect == "sqlite" else None
         self._fast: WriterConnection | None = WriterConnection(path) if path is not None else None
+        # PostgreSQL through asyncpg: the same plain-room batches in two round trips (storage/pg_batch.py).
+        self._pg: PgWriterConnection | None = (
+            PgWriterConnection(db.engine) if db.dialect == "postgresql" and db.engine.dialect.driver == "asyncpg"
+            else None)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="message-writer")
@@ -147,6 +154,8 @@ class MessageWriter:
                 await self._task
         if self._fast is not None:
             await self._fast.close()
+        if self._pg is not None:
+            await self._pg.close()
 
     async def submit(self, draft: Draft) -> Written:
         if self._closing or self._task is None:
@@ -181,7 +190,7 @@ class MessageWriter:
             try:
                 await self._commit_batch([p])
                 return
-            except (IntegrityError, sqlite3.IntegrityError):
+            except (IntegrityError, sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError):
                 if attempt == 1:
                     break
             except Exception as exc:  # never leave a sender waiting forever
@@ -193,16 +202,20 @@ class MessageWriter:
 
     async def _commit_batch(self, batch: list[_Pending]) -> None:
         now = self.clock.now()
-        if self._fast is not None:
-            outcomes, batch = await self._fast.write(lambda conn: self._write_plain(conn, batch, now))
-            self._settle(len(outcomes), outcomes)
+        if self._fast is not None or self._pg is not None:
+            if self._fast is not None:
+                outcomes, batch = await self._fast.write(lambda conn: self._write_plain(conn, batch, now))
+            else:
+                assert self._pg is not None
+                outcomes, batch = await self._write_plain_pg(self._pg, batch, now)
+            self._settle(len(outcomes), outcomes, "direct")
             if not batch:
                 return
         async with self.db.transaction() as session:
             outcomes = await self._write(session, batch, now)
-        self._settle(len(batch), outcomes)
+        self._settle(len(batch), outcomes, "session")
 
-    def _settle(self, size: int, outcomes: list[tuple[_Pending, Written | DomainError]]) -> None:
+    def _settle(self, size: int, outcomes: list[tuple[_Pending, Written | DomainError]], path: str) -> None:
         """After a commit: count it, then answer each sender (result or refusal)."""
         if not outcomes:
             return
@@ -210,7 +223,7 @@ class MessageWriter:
         new = sum(1 for _, out in outcomes if isinstance(out, Written) and not out.duplicate)
         self.written += new
         for observe in self.on_committed:
-            observe(size, new)
+            observe(size, new, path)
         for p, out in outcomes:
             if p.future.done():
                 continue
@@ -221,60 +234,22 @@ class MessageWriter:
 
     def _write_plain(self, conn: sqlite3.Connection, batch: list[_Pending], now: dt.datetime
                      ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending]]:
-        """The batch's messages in plain rooms, in the SQLite writer's thread inside its transaction; the
-        rest (case rooms, sensitive, a client_id already stored) is handed back for the session path.
-        Same facts, same policy call, same outcomes as _write for these messages."""
+        """The batch's messages in plain rooms, in the SQLite writer's transaction; the rest (case rooms,
+        sensitive, a client_id already stored) is handed back for the session path."""
         drafts = [p.draft for p in batch]
-        keys = list(dict.fromkeys((d.sender_id, d.client_id) for d in drafts))
-        facts: BatchFacts = read_facts(conn, list(dict.fromkeys((d.room_id, d.sender_id) for d in drafts)), keys)
-        outcomes: list[tuple[_Pending, Written | DomainError | _Accepted | _SameAs]] = []
-        rest: list[_Pending] = []
-        handed_back: set[tuple[int, str]] = set()
-        accepted: list[tuple[_Pending, dict[str, Any]]] = []
-        first_in_batch: dict[tuple[int, str], int] = {}
-        for p in batch:
-            d = p.draft
-            sender = facts.senders.get(d.sender_id)
-            kind = facts.room_kinds.get(d.room_id)
-            if sender is None or kind is None:
-                outcomes.append((p, NotFound("no such room")))
-                continue
-            key = (d.sender_id, d.client_id)
-            if kind == "case" or d.sensitive or key in facts.taken or key in handed_back:
-                handed_back.add(key)
-                rest.append(p)
-                continue
-            if key in first_in_batch:
-                same_room = accepted[first_in_batch[key]][1]["room_id"] == d.room_id
-                outcomes.append((p, _SameAs(first_in_batch[key]) if same_room else _client_id_taken()))
-                continue
-            actor = Actor(id=sender.id, roles=facts.roles.get(sender.id, frozenset()), is_guest=sender.is_guest)
-            decision = policy.can_send_message(
-                actor, RoomFacts(d.room_id, kind, facts.memberships.get((d.room_id, sender.id)), None), d.kind)
-            if not decision:
-                outcomes.append((p, refusal(decision)))
-                continue
-            first_in_batch[key] = len(accepted)
-            accepted.append((p, dict(room_id=d.room_id, sender_id=d.sender_id, client_id=d.client_id, kind=d.kind,
-                                     body=d.body, body_sealed=None, sensitive=False, purged=False, meta=d.meta,
-                                     created_at=now)))
-            outcomes.append((p, _Accepted(len(accepted) - 1)))
-        ids = store(conn, [row for _, row in accepted])
-        written: list[Written] = []
-        for (p, row), mid in zip(accepted, ids, strict=True):
-            sender_row: SenderRow = facts.senders[row["sender_id"]]
-            written.append(Written(StoredMessage(id=mid, **row), p.draft.body, False,
-                                   facts.room_kinds[row["room_id"]], sender_row,
-                                   facts.roles.get(sender_row.id, frozenset()), frozenset(), None))
-        final: list[tuple[_Pending, Written | DomainError]] = []
-        for p, out in outcomes:
-            if isinstance(out, _Accepted):
-                final.append((p, written[out.index]))
-            elif isinstance(out, _SameAs):
-                final.append((p, _dup(written[out.index])))
-            else:
-                final.append((p, out))
-        return final, rest
+        facts = read_facts(conn, _pairs(drafts), _keys(drafts))
+        plan = _plan_plain(batch, facts, now)
+        ids: list[int | None] = list(store(conn, [row for _, row in plan.accepted]))
+        return plan.settle(ids, facts), plan.rest
+
+    async def _write_plain_pg(self, pg: PgWriterConnection, batch: list[_Pending], now: dt.datetime
+                              ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending]]:
+        """The same for PostgreSQL: the facts in one round trip, the seqs and rows in another."""
+        drafts = [p.draft for p in batch]
+        facts = await pg.read_facts(_pairs(drafts), _keys(drafts))
+        plan = _plan_plain(batch, facts, now)
+        ids = await pg.store([row for _, row in plan.accepted])
+        return plan.settle(ids, facts), plan.rest
 
     def stored_keys(self, keys: list[tuple[int, str]]) -> ColumnElement[bool]:
         """WHERE for messages with these (sender_id, client_id) pairs, answered from the unique index."""
@@ -408,6 +383,85 @@ class MessageWriter:
             else:
                 final.append((p, out))
         return final
+
+
+def _pairs(drafts: list[Draft]) -> list[tuple[int, int]]:
+    """A batch's (room_id, sender_id) pairs, each once, in order."""
+    return list(dict.fromkeys((d.room_id, d.sender_id) for d in drafts))
+
+
+def _keys(drafts: list[Draft]) -> list[tuple[int, str]]:
+    """A batch's (sender_id, client_id) keys, each once, in order."""
+    return list(dict.fromkeys((d.sender_id, d.client_id) for d in drafts))
+
+
+@dataclass
+class _PlainPlan:
+    """What a direct-path batch decided before its insert: an outcome (or placeholder) per message, the rows
+    to insert, and the messages handed back to the session path."""
+
+    outcomes: list[tuple[_Pending, Written | DomainError | _Accepted | _SameAs]]
+    accepted: list[tuple[_Pending, dict[str, Any]]]
+    rest: list[_Pending]
+
+    def settle(self, ids: list[int | None], facts: BatchFacts) -> list[tuple[_Pending, Written | DomainError]]:
+        """Each message's outcome once its row is stored (ids in `accepted` order; None: its room is gone)."""
+        written: list[Written | DomainError] = []
+        for (p, row), mid in zip(self.accepted, ids, strict=True):
+            if mid is None:
+                written.append(NotFound("no such room"))
+                continue
+            sender_row: SenderRow = facts.senders[row["sender_id"]]
+            written.append(Written(StoredMessage(id=mid, **row), p.draft.body, False,
+                                   facts.room_kinds[row["room_id"]], sender_row,
+                                   facts.roles.get(sender_row.id, frozenset()), frozenset(), None))
+        final: list[tuple[_Pending, Written | DomainError]] = []
+        for p, out in self.outcomes:
+            if isinstance(out, _Accepted):
+                final.append((p, written[out.index]))
+            elif isinstance(out, _SameAs):
+                first = written[out.index]
+                final.append((p, _dup(first) if isinstance(first, Written) else first))
+            else:
+                final.append((p, out))
+        return final
+
+
+def _plan_plain(batch: list[_Pending], facts: BatchFacts, now: dt.datetime) -> _PlainPlan:
+    """The permission check and idempotency of each message in a plain room, from the batch's facts (same
+    policy call, same outcomes as MessageWriter._write); case rooms, sensitive messages and client_ids
+    already stored are handed back for the session path."""
+    plan = _PlainPlan([], [], [])
+    handed_back: set[tuple[int, str]] = set()
+    first_in_batch: dict[tuple[int, str], int] = {}
+    for p in batch:
+        d = p.draft
+        sender = facts.senders.get(d.sender_id)
+        kind = facts.room_kinds.get(d.room_id)
+        if sender is None or kind is None:
+            plan.outcomes.append((p, NotFound("no such room")))
+            continue
+        key = (d.sender_id, d.client_id)
+        if kind == "case" or d.sensitive or key in facts.taken or key in handed_back:
+            handed_back.add(key)
+            plan.rest.append(p)
+            continue
+        if key in first_in_batch:
+            same_room = plan.accepted[first_in_batch[key]][1]["room_id"] == d.room_id
+            plan.outcomes.append((p, _SameAs(first_in_batch[key]) if same_room else _client_id_taken()))
+            continue
+        actor = Actor(id=sender.id, roles=facts.roles.get(sender.id, frozenset()), is_guest=sender.is_guest)
+        decision = policy.can_send_message(
+            actor, RoomFacts(d.room_id, kind, facts.memberships.get((d.room_id, sender.id)), None), d.kind)
+        if not decision:
+            plan.outcomes.append((p, refusal(decision)))
+            continue
+        first_in_batch[key] = len(plan.accepted)
+        plan.accepted.append((p, dict(room_id=d.room_id, sender_id=d.sender_id, client_id=d.client_id, kind=d.kind,
+                                      body=d.body, body_sealed=None, sensitive=False, purged=False, meta=d.meta,
+                                      created_at=now)))
+        plan.outcomes.append((p, _Accepted(len(plan.accepted) - 1)))
+    return plan
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,36 @@ async def test_the_shipped_grafana_dashboard_uses_only_exported_names(server: Li
     used = {m for e in exprs for m in re.findall(r"livehelp_[a-z_]+", e)}
     exported = {name for name, _ in parse((await scrape(server))[1])}
     assert used and used <= exported, sorted(used - exported)
+
+
+@pytest.mark.parametrize("config_overrides", [ON])
+async def test_plain_room_messages_take_the_direct_path_case_rooms_the_session(server: LiveServer) -> None:
+    """On SQLite and on PostgreSQL a plain room's batch is written on the writer's own connection, a case
+    room's (first responses, escalation rules) through the session; a resend is answered from the session.
+    Fails if either database loses its direct path, or if case rooms stop taking the session path."""
+    alice = await server.staff("alice_helper", ["helper"], on_duty=True)
+    bob = await server.staff("bob_helper", ["helper"], on_duty=True)
+    room = (await alice.ok("room.create", {"name": "#ops"}))["room"]
+    await bob.ok("room.join", {"room_id": room["id"]})
+
+    def batches(sample: dict[tuple[str, tuple[tuple[str, str], ...]], float], path: str) -> float:
+        return sample[("livehelp_writer_batches_total", (("path", path),))]
+
+    before = parse((await scrape(server))[1])
+    assert batches(before, "direct") == 0 and batches(before, "session") == 0
+    sent = await alice.ok("message.send", {"room_id": room["id"], "body": "deploy at 5", "client_id": "p1"})
+    again = await alice.ok("message.send", {"room_id": room["id"], "body": "deploy at 5", "client_id": "p1"})
+    assert again["message"]["id"] == sent["message"]["id"]  # the resend answers the stored message
+    plain = parse((await scrape(server))[1])
+    assert batches(plain, "direct") == 1
+    assert batches(plain, "session") == 1  # the resend: found on the session path, nothing written twice
+    assert plain[("livehelp_messages_total", ())] == 1
+
+    rita = await server.requester("Rita")
+    ack = await rita.ok("help.request", {"topic": "general", "body": "My reset mail never arrives"})
+    await alice.ok("case.claim", {"case_id": ack["case"]["id"]})
+    await alice.ok("message.send", {"room_id": ack["room"]["id"], "body": "Hi Rita", "client_id": "c1"})
+    case = parse((await scrape(server))[1])
+    assert batches(case, "direct") == 1
+    assert batches(case, "session") == 2
+    assert case[("livehelp_messages_total", ())] == 2
