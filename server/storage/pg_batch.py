@@ -20,11 +20,11 @@ then retries the message alone, and finds it stored).
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
-import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.storage.sqlite_batch import BatchFacts, SenderRow
@@ -116,7 +116,7 @@ async def store(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> list[in
         STORE_SQL, rooms, [counts[rid] for rid in rooms],
         [row["room_id"] for row in rows], ords, [row["sender_id"] for row in rows],
         [row["client_id"] for row in rows], [row["kind"] for row in rows], [row["body"] for row in rows],
-        [orjson.dumps(row["meta"]).decode() for row in rows], created_at)
+        [_json(row["meta"]) for row in rows], created_at)
     ids: dict[tuple[int, int], int] = {}
     first: dict[int, int] = {}  # a room's rows have consecutive seqs from its lowest one, in `ords` order
     for r in result:
@@ -130,6 +130,11 @@ async def store(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> list[in
         row["seq"] = first[row["room_id"]] + n - 1
         out.append(ids[(row["room_id"], row["seq"])])
     return out
+
+
+def _json(value: Any) -> str:
+    """As SQLAlchemy's JSON type writes a value (json.dumps; None as JSON null), so readers see the same."""
+    return "null" if value is None else json.dumps(value)
 
 
 class PgWriterConnection:
