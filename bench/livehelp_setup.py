@@ -107,8 +107,9 @@ class LivehelpTarget:
     name = "livehelp"
 
     def __init__(self, database_url: str | None = None, config: str | None = None,
-                 redis_url: str | None = None, master_key_file: str | None = None) -> None:
+                 redis_url: str | None = None, master_key_file: str | None = None, rooms: str = "team") -> None:
         self.run_id = secrets.token_hex(3)
+        self.rooms = rooms  # "team" or "case": see prepare
         self.database_url = database_url
         self.config = config
         # Several processes: they share rooms through this Redis (a channel of this run's own).
@@ -152,6 +153,11 @@ class LivehelpTarget:
             async def make_room(i: int) -> RoomSpec:
                 members = tokens[3 * i : 3 * i + 3]
                 async with sem:
+                    if self.rooms == "case":
+                        # The third account of the three is not used: the guest takes its place.
+                        room_id, guest = await create_case_room(http, base_url, i, members[0], members[1],
+                                                                self.notes)
+                        return RoomSpec(room_id, {"token": members[0]}, [{"token": guest}, {"token": members[1]}])
                     room_id = await create_and_join(
                         http, base_url, f"#bench-{self.run_id}-{i}", members, self.notes
                     )
@@ -299,6 +305,29 @@ async def create_and_join(
         for c in clients[1:]:
             await _call_retrying(c, "room.join", {"room_id": room_id}, notes)
         return room_id
+    finally:
+        await asyncio.gather(*(c.close() for c in clients))
+
+
+async def create_case_room(http: aiohttp.ClientSession, base_url: str, i: int, helper: str, shadow: str,
+                           notes: SetupNotes) -> tuple[Any, str]:
+    """A guest asks for help, `helper` claims the case, `shadow` shadows it; returns the case room's id and
+    the guest's token. The load then runs in a case room as a helpdesk's chats do (the writer's session
+    path: case facts, first response, last activity), the helper sending to the guest and the shadow."""
+    async with http.post(base_url + "/api/guest", json={"display_name": f"Bench guest {i}"}) as resp:
+        body: Any = await resp.json()
+        if resp.status != 200:
+            raise RuntimeError(f"guest: HTTP {resp.status} {body}")
+    guest = str(body["token"])
+    clients = [SioClient(http, base_url, {"token": t}) for t in (guest, helper, shadow)]
+    try:
+        for c in clients:
+            await c.connect()
+        asked = await _call_retrying(clients[0], "help.request", {"topic": "general", "body": "bench"}, notes)
+        case_id = asked["case"]["id"]
+        await _call_retrying(clients[1], "case.claim", {"case_id": case_id}, notes)
+        await _call_retrying(clients[2], "case.shadow", {"case_id": case_id}, notes)
+        return asked["room"]["id"], guest
     finally:
         await asyncio.gather(*(c.close() for c in clients))
 

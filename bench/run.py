@@ -565,6 +565,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--target", choices=("both", *TARGETS), default="both")
     ap.add_argument("--database-url", help="livehelp: database URL (default: SQLite in a temp dir)")
     ap.add_argument("--config", help="livehelp: config.yaml to serve with (default: a generated one)")
+    ap.add_argument("--rooms", choices=("team", "case"), default="team",
+                    help="livehelp: the rooms the load runs in: team rooms of three helpers (default), or case "
+                         "rooms (a guest's help request, claimed by one helper who sends, shadowed by another)")
     ap.add_argument(
         "--bare-gc",
         choices=("tuned", "default", "off"),
@@ -634,7 +637,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from bench.livehelp_setup import LivehelpTarget
 
-            target = LivehelpTarget(database_url=settings.database_url, config=settings.config)
+            target = LivehelpTarget(database_url=settings.database_url, config=settings.config,
+                                    rooms=args.rooms)
         print(f"# {name}: {settings.clients} clients, starting...", file=sys.stderr, flush=True)
         results[name] = Run(target, settings).execute()
     print(
