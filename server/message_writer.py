@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from roles import policy
 from roles.facts import Actor, CaseFacts, RoomFacts
@@ -34,7 +34,15 @@ from server.storage.facts import case_facts_for, roles_and_teams
 from server.storage.messages import allocate_seqs_many, insert_messages
 from server.storage.models import Account, AccountRole, Case, Message, Room, RoomMember
 from server.storage.pg_batch import PgWriterConnection
-from server.storage.sqlite_batch import BatchFacts, SenderRow, WriterConnection, read_facts, store
+from server.storage.sqlite_batch import (
+    BatchFacts,
+    SenderRow,
+    WriterConnection,
+    memberships_sql,
+    read_facts,
+    store,
+    taken_keys_sql,
+)
 
 log = logging.getLogger("livehelp.writer")
 
@@ -56,6 +64,12 @@ _MEMBER = RoomMember.__table__
 _ACCOUNT = Account.__table__
 _ROLE = AccountRole.__table__
 _ROOMS = select(_ROOM.c.id, _ROOM.c.kind).where(_ROOM.c.id.in_(bindparam("room_ids", expanding=True)))
+# Built once, with expanding parameters: one compiled statement for any batch (session path).
+_MEMBERS_BY_PAIRS = select(_MEMBER.c.room_id, _MEMBER.c.account_id, _MEMBER.c.role).where(
+    tuple_(_MEMBER.c.room_id, _MEMBER.c.account_id).in_(bindparam("pairs", expanding=True)))
+_IDS_BY_KEYS = select(_MSG.c.id).where(
+    tuple_(_MSG.c.sender_id, _MSG.c.client_id).in_(bindparam("keys", expanding=True)))
+_CASES_IN_ROOMS = select(Case).where(Case.room_id.in_(bindparam("rooms", expanding=True)))
 _SENDERS_WITH_ROLES = (
     select(_ACCOUNT.c.id, _ACCOUNT.c.display_name, _ACCOUNT.c.is_guest, _ROLE.c.role)
     .select_from(_ACCOUNT.outerjoin(_ROLE, _ROLE.c.account_id == _ACCOUNT.c.id))
@@ -251,19 +265,27 @@ class MessageWriter:
         ids = await pg.store([row for _, row in plan.accepted])
         return plan.settle(ids, facts), plan.rest
 
-    def stored_keys(self, keys: list[tuple[int, str]]) -> ColumnElement[bool]:
-        """WHERE for messages with these (sender_id, client_id) pairs, answered from the unique index."""
-        return self.pairs_in(_MSG.c.sender_id, _MSG.c.client_id, keys)
+    async def _memberships(self, conn: AsyncConnection, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The memberships of a batch's (room_id, account_id) pairs, one index search per pair. SQLite: the
+        direct path's join from the pairs (a row-value IN of more than one pair scans the whole index there;
+        an OR of one term per pair was a new statement to build and compile for every batch size);
+        PostgreSQL: a row-value IN, bound as one expanding parameter (one compiled statement for any batch)."""
+        rows: Any  # a Result: a driver-SQL one on SQLite, a Core one on PostgreSQL
+        if self.db.dialect == "sqlite":
+            rows = await conn.exec_driver_sql(memberships_sql(len(pairs)), tuple(v for pair in pairs for v in pair))
+        else:
+            rows = await conn.execute(_MEMBERS_BY_PAIRS, {"pairs": pairs})
+        return {(r[0], r[1]): r[2] for r in rows.all()}
 
-    def pairs_in(self, a: ColumnElement[Any], b: ColumnElement[Any], pairs: list[tuple[Any, Any]]
-               ) -> ColumnElement[bool]:
-        """WHERE (a, b) is one of `pairs`, in a form each database answers with one index search per pair:
-        PostgreSQL does for a row-value IN; SQLite scans the whole index for one of more than one pair, so
-        there each pair is its own term of an OR. (`a IN (..) AND b IN (..)` would search every
-        combination: quadratic in the batch.)"""
-        if len(pairs) > 1 and self.db.dialect == "postgresql":
-            return tuple_(a, b).in_(pairs)
-        return or_(*(and_(a == x, b == y) for x, y in pairs))
+    async def _stored_ids(self, conn: AsyncConnection, keys: list[tuple[int, str]]) -> list[int]:
+        """Ids of the messages already stored under these (sender_id, client_id) keys, from the unique index
+        (the same two forms as _memberships)."""
+        rows: Any  # a Result: a driver-SQL one on SQLite, a Core one on PostgreSQL
+        if self.db.dialect == "sqlite":
+            rows = await conn.exec_driver_sql(taken_keys_sql(len(keys), "m.id"), tuple(v for key in keys for v in key))
+        else:
+            rows = await conn.execute(_IDS_BY_KEYS, {"keys": keys})
+        return [r[0] for r in rows.all()]
 
     async def _write(self, session: AsyncSession, batch: list[_Pending], now: dt.datetime
                      ) -> list[tuple[_Pending, Written | DomainError]]:
@@ -275,10 +297,7 @@ class MessageWriter:
         conn = await session.connection()
         rooms: dict[int, Any] = {r.id: r for r in (await conn.execute(_ROOMS, {"room_ids": list(room_ids)})).all()}
         pairs = list(dict.fromkeys((d.room_id, d.sender_id) for d in drafts))
-        members: dict[tuple[int, int], str] = {
-            (r.room_id, r.account_id): r.role for r in (await conn.execute(
-                select(_MEMBER.c.room_id, _MEMBER.c.account_id, _MEMBER.c.role)
-                .where(self.pairs_in(_MEMBER.c.room_id, _MEMBER.c.account_id, pairs)))).all()}
+        members = await self._memberships(conn, pairs)
         senders: dict[int, Any] = {}
         role_sets: dict[int, set[str]] = defaultdict(set)
         for found in (await conn.execute(_SENDERS_WITH_ROLES, {"sender_ids": list(sender_ids)})).all():
@@ -292,13 +311,13 @@ class MessageWriter:
         if case_rooms:
             _, teams_found = await roles_and_teams(session, sender_ids)
             teams.update(teams_found)
-            cases = list((await session.execute(select(Case).where(Case.room_id.in_(case_rooms)))).scalars())
+            cases = list((await session.execute(_CASES_IN_ROOMS, {"rooms": case_rooms})).scalars())
             facts = await case_facts_for(session, cases)
             cases_by_room = {c.room_id: facts[c.id] for c in cases}
 
-        keys = [(d.sender_id, d.client_id) for d in drafts]
+        keys = _keys(drafts)
         existing: dict[tuple[int, str], Message] = {}
-        dup_ids = [r.id for r in (await conn.execute(select(_MSG.c.id).where(self.stored_keys(keys)))).all()]
+        dup_ids = await self._stored_ids(conn, keys)
         if dup_ids:  # rare: a client retrying after a lost ack
             for m in (await session.execute(select(Message).where(Message.id.in_(dup_ids)))).scalars():
                 existing[(m.sender_id, m.client_id)] = m  # type: ignore[index]

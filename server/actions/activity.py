@@ -10,8 +10,9 @@ Running in the batch transaction makes both atomic with the messages themselves.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles.facts import STAFF_ROLES
@@ -21,6 +22,17 @@ from server.deps import Deps
 from server.message_writer import Written
 from server.notify import Effect
 from server.storage.models import Case
+
+_CASES = cast(Table, Case.__table__)
+# Core statements built once (this runs for every batch of case-room messages): an ORM-enabled UPDATE built
+# per batch paid SQLAlchemy's construction, cache-key walk and ORM bulk-update setup every time.
+_TOUCH = (update(_CASES).where(_CASES.c.room_id.in_(bindparam("rooms", expanding=True)))
+          .values(last_activity_at=bindparam("now", type_=_CASES.c.last_activity_at.type)))
+_FIRST_RESPONSE = (update(_CASES)
+                   .where(_CASES.c.room_id.in_(bindparam("rooms", expanding=True)),
+                          _CASES.c.first_response_at.is_(None))
+                   .values(first_response_at=bindparam("now", type_=_CASES.c.first_response_at.type))
+                   .returning(_CASES.c.room_id))
 
 
 async def record_chat_activity(session: AsyncSession, written: list[Written], now: dt.datetime) -> None:
@@ -33,13 +45,9 @@ async def record_chat_activity(session: AsyncSession, written: list[Written], no
         if w.sender_roles & STAFF_ROLES and w.sender.id != w.case.requester_id:
             answers.setdefault(w.message.room_id, w)
     if active_rooms:
-        await session.execute(update(Case).where(Case.room_id.in_(sorted(active_rooms)))
-                              .values(last_activity_at=now).execution_options(synchronize_session=False))
+        await session.execute(_TOUCH, {"rooms": sorted(active_rooms), "now": now})
     if answers:
-        first_answered = (await session.execute(
-            update(Case).where(Case.room_id.in_(sorted(answers)), Case.first_response_at.is_(None))
-            .values(first_response_at=now).returning(Case.room_id)
-            .execution_options(synchronize_session=False))).scalars()
+        first_answered = (await session.execute(_FIRST_RESPONSE, {"rooms": sorted(answers), "now": now})).scalars()
         for room_id in first_answered:
             answers[room_id].first_response = True
 

@@ -8,22 +8,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import BindParameter, bindparam, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.models.escalation import OPEN, CaseExpert, Escalation
+
+# Built once with an expanding parameter: the same compiled statement for any number of cases (a statement
+# built per batch paid SQLAlchemy's construction and cache-key walk every time).
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_EXTRAS = union_all(
+    select(Escalation.case_id, literal("team"), Escalation.team)
+    .where(Escalation.case_id.in_(_IDS), Escalation.status == OPEN),
+    select(CaseExpert.case_id, literal("expert"), CaseExpert.team).where(CaseExpert.case_id.in_(_IDS)),
+)
 
 
 async def load(session: AsyncSession, case_ids: list[int]) -> dict[int, tuple[str | None, frozenset[str]]]:
     """case id -> (team owning the open escalation or None, expert teams asked in)."""
     if not case_ids:
         return {}
-    ids = list(set(case_ids))
-    rows = (await session.execute(union_all(
-        select(Escalation.case_id, literal("team"), Escalation.team)
-        .where(Escalation.case_id.in_(ids), Escalation.status == OPEN),
-        select(CaseExpert.case_id, literal("expert"), CaseExpert.team).where(CaseExpert.case_id.in_(ids)),
-    ))).all()
+    rows = (await session.execute(_EXTRAS, {"ids": list(set(case_ids))})).all()
     teams: dict[int, str | None] = {}
     experts: dict[int, set[str]] = defaultdict(set)
     for case_id, what, team in rows:

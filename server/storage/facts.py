@@ -7,13 +7,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roles.facts import Actor, CaseFacts, RoomFacts
 from server.errors import Unauthenticated
 from server.storage import case_extras, duty
 from server.storage.models import Account, AccountRole, AccountTeam, Case, Presence, Room, RoomMember
+
+_ROLES_OF = select(AccountRole.account_id, AccountRole.role).where(
+    AccountRole.account_id.in_(bindparam("ids", expanding=True)))
+_TEAMS_OF = select(AccountTeam.account_id, AccountTeam.team).where(
+    AccountTeam.account_id.in_(bindparam("ids", expanding=True)))
 
 
 async def roles_and_teams(
@@ -38,11 +43,17 @@ async def _roles_and_teams_in(
     """The roles and teams of the accounts in `account_ids` (a list of ids or a subquery of them)."""
     roles: dict[int, set[str]] = defaultdict(set)
     teams: dict[int, set[str]] = defaultdict(set)
-    for aid, role in (await session.execute(
-            select(AccountRole.account_id, AccountRole.role).where(AccountRole.account_id.in_(account_ids)))).all():
+    if isinstance(account_ids, list):  # the prebuilt statements: compiled once for any number of ids
+        role_rows = await session.execute(_ROLES_OF, {"ids": account_ids})
+        team_rows = await session.execute(_TEAMS_OF, {"ids": account_ids})
+    else:
+        role_rows = await session.execute(
+            select(AccountRole.account_id, AccountRole.role).where(AccountRole.account_id.in_(account_ids)))
+        team_rows = await session.execute(
+            select(AccountTeam.account_id, AccountTeam.team).where(AccountTeam.account_id.in_(account_ids)))
+    for aid, role in role_rows.all():
         roles[aid].add(role)
-    for aid, team in (await session.execute(
-            select(AccountTeam.account_id, AccountTeam.team).where(AccountTeam.account_id.in_(account_ids)))).all():
+    for aid, team in team_rows.all():
         teams[aid].add(team)
     return ({i: frozenset(r) for i, r in roles.items()}, {i: frozenset(t) for i, t in teams.items()})
 

@@ -10,6 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.storage.models import Message, Room
 
+_ROOMS = cast(Table, Room.__table__)
+_MESSAGES = cast(Table, Message.__table__)
+# Built once: the writer runs these for every batch (a statement built per call paid SQLAlchemy's
+# construction and cache-key walk each time).
+_BUMP_ONE = (update(_ROOMS).where(_ROOMS.c.id == bindparam("rid"))
+             .values(last_seq=_ROOMS.c.last_seq + bindparam("n", type_=_ROOMS.c.last_seq.type))
+             .returning(_ROOMS.c.id, _ROOMS.c.last_seq))
+_LAST_SEQS_FOR_UPDATE = (select(_ROOMS.c.id, _ROOMS.c.last_seq)
+                         .where(_ROOMS.c.id.in_(bindparam("rids", expanding=True))).with_for_update())
+_SET_LAST_SEQ = update(_ROOMS).where(_ROOMS.c.id == bindparam("room_id")).values(last_seq=bindparam("new_last"))
+# (room_id, seq) is unique, so rows are matched back by it: an unordered RETURNING lets SQLAlchemy send one
+# multi-row INSERT (an ordered one falls back to a statement per row on SQLite).
+_INSERT_RETURNING = insert(_MESSAGES).returning(_MESSAGES.c.id, _MESSAGES.c.room_id, _MESSAGES.c.seq)
+
 
 async def allocate_seqs(session: AsyncSession, room_id: int, count: int) -> int:
     """Reserve `count` seqs in a room inside the caller's transaction; returns the first.
@@ -32,21 +46,16 @@ async def allocate_seqs_many(session: AsyncSession, counts: dict[int, int]) -> d
     """
     if not counts:
         return {}
-    rooms = cast(Table, Room.__table__)
+    conn = await session.connection()  # Core straight on the connection: no ORM layer on this path
     if len(counts) == 1:
         (rid, n), = counts.items()
-        conn = await session.connection()  # Core straight on the connection: no ORM layer on this path
-        result = await conn.execute(
-            update(rooms).where(rooms.c.id == rid).values(last_seq=rooms.c.last_seq + n)
-            .returning(rooms.c.id, rooms.c.last_seq))
+        result = await conn.execute(_BUMP_ONE, {"rid": rid, "n": n})
         return {r_id: int(last) - n + 1 for r_id, last in result.all()}
-    conn = await session.connection()
     current = {rid: int(last) for rid, last in (await conn.execute(
-        select(rooms.c.id, rooms.c.last_seq).where(rooms.c.id.in_(list(counts))).with_for_update())).all()}
+        _LAST_SEQS_FOR_UPDATE, {"rids": list(counts)})).all()}
     if current:
-        await conn.execute(
-            update(rooms).where(rooms.c.id == bindparam("room_id")).values(last_seq=bindparam("new_last")),
-            [{"room_id": rid, "new_last": last + counts[rid]} for rid, last in current.items()])
+        await conn.execute(_SET_LAST_SEQ,
+                           [{"room_id": rid, "new_last": last + counts[rid]} for rid, last in current.items()])
     return {rid: last + 1 for rid, last in current.items()}
 
 
@@ -82,10 +91,7 @@ async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     """Insert many messages in one statement; returns ids in the order given."""
     if not rows:
         return []
-    table = cast(Table, Message.__table__)
-    # (room_id, seq) is unique, so rows are matched back by it: an unordered RETURNING lets SQLAlchemy
-    # send one multi-row INSERT (an ordered one falls back to a statement per row on SQLite).
     conn = await session.connection()
-    result = await conn.execute(insert(table).returning(table.c.id, table.c.room_id, table.c.seq), rows)
+    result = await conn.execute(_INSERT_RETURNING, rows)
     ids = {(r.room_id, r.seq): r.id for r in result.all()}
     return [ids[(row["room_id"], row["seq"])] for row in rows]

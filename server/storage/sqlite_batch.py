@@ -75,13 +75,13 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
-def taken_keys_sql(n: int) -> str:
-    """Which of n (sender_id, client_id) pairs are stored. A join from the pairs, not `(sender_id, client_id)
+def taken_keys_sql(n: int, columns: str = "m.sender_id, m.client_id") -> str:
+    """Which of n (sender_id, client_id) pairs are stored (`columns` of their messages). A join from the pairs, not `(sender_id, client_id)
     IN (VALUES ...)`: for more than one pair SQLite plans that row-value IN as a scan of the whole unique
     index (tens of ms a batch once the table holds 10^5 messages, growing with it); the join searches the
     index once per pair (tests/core/test_query_plans.py)."""
     return (f"WITH k(sender_id, client_id) AS (VALUES {', '.join('(?, ?)' for _ in range(n))})"
-            " SELECT m.sender_id, m.client_id FROM k JOIN messages AS m"
+            f" SELECT {columns} FROM k JOIN messages AS m"
             " ON m.sender_id = k.sender_id AND m.client_id = k.client_id")
 
 
