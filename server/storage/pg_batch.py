@@ -110,8 +110,10 @@ async def store(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> list[in
     for row in rows:
         counts[row["room_id"]] = counts.get(row["room_id"], 0) + 1
         ords.append(counts[row["room_id"]])
-    rooms = sorted(counts)  # the same lock order in every batch
-    created_at = rows[0]["created_at"]
+    # Two processes bumping the same rooms in one statement each may deadlock (PostgreSQL does not promise
+    # an UPDATE ... FROM its row order); the loser's batch fails and the writer retries it message by message.
+    rooms = list(counts)
+    created_at = rows[0]["created_at"]  # one per batch: the writer reads its clock once for the batch
     result = await conn.fetch(
         STORE_SQL, rooms, [counts[rid] for rid in rooms],
         [row["room_id"] for row in rows], ords, [row["sender_id"] for row in rows],
