@@ -3,7 +3,13 @@
 Every message.send is queued here; one task commits many messages per transaction and resolves each
 sender's future only after that commit, so an acknowledged message is durable and the fsync is paid
 once per batch instead of once per message. Permission checks, idempotency (sender, client_id) and seq
-allocation happen inside the same transaction, so nothing is read-then-written across transactions.
+allocation happen inside the same transaction, so nothing is read-then-written across transactions;
+the one exception is PostgreSQL's direct path, whose facts are read just before the statement that bumps
+the seqs and inserts (storage/pg_batch.py says why that loses nothing at READ COMMITTED).
+
+Three ways a batch is written: plain-room messages on the writer's own connection ("direct": raw sqlite3,
+storage/sqlite_batch.py, or asyncpg, storage/pg_batch.py); the rest (case rooms, sensitive messages, a
+client_id already stored) through a SQLAlchemy session, where the batch hooks run.
 """
 
 from __future__ import annotations
