@@ -68,11 +68,6 @@ SELECT r.room_id, bumped.base + r.ord, r.sender_id, r.client_id, r.kind, r.body,
 RETURNING id, room_id, seq
 """
 
-# What a lost or broken connection raises: the writer drops its connection and takes a fresh one next time.
-_CONNECTION_ERRORS = (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError,
-                      ConnectionError, OSError)
-
-
 async def read_facts(conn: asyncpg.Connection, pairs: Sequence[tuple[int, int]],
                      keys: Sequence[tuple[int, str]]) -> BatchFacts:
     """The facts of a batch: its (room_id, sender_id) pairs and (sender_id, client_id) keys, each once."""
@@ -168,10 +163,15 @@ class PgWriterConnection:
         return await self._guarded(store, rows)
 
     async def _guarded(self, fn: Any, *args: Any) -> Any:
+        """fn(connection, *args); after any failure the connection is dropped and the next call takes a
+        fresh one. A killed backend shows up as several different errors depending on when asyncpg notices
+        (ConnectionDoesNotExistError, InterfaceError, even InternalClientError "another operation is in
+        progress"), and a cancelled query leaves the protocol mid-operation: telling them apart is not worth
+        it when a failure is rare and a new connection costs a few milliseconds."""
         conn = await self._connection()
         try:
             return await fn(conn, *args)
-        except _CONNECTION_ERRORS:
+        except BaseException:
             await self._drop(invalidate=True)
             raise
 
