@@ -7,9 +7,11 @@ allocation happen inside the same transaction, so nothing is read-then-written a
 the one exception is PostgreSQL's direct path, whose facts are read just before the statement that bumps
 the seqs and inserts (storage/pg_batch.py says why that loses nothing at READ COMMITTED).
 
-Three ways a batch is written: plain-room messages on the writer's own connection ("direct": raw sqlite3,
+Two ways a message is written: in a plain room on the writer's own connection ("direct": raw sqlite3,
 storage/sqlite_batch.py, or asyncpg, storage/pg_batch.py); the rest (case rooms, sensitive messages, a
-client_id already stored) through a SQLAlchemy session, where the batch hooks run.
+client_id already stored) through a SQLAlchemy session, where the batch hooks run. On a SQLite file that
+session runs on the writer's connection too, in the same transaction as the direct part
+(storage/writer_engine.py); on PostgreSQL it is a second transaction on the shared engine.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from roles import policy
 from roles.facts import Actor, CaseFacts, RoomFacts
@@ -49,6 +51,7 @@ from server.storage.sqlite_batch import (
     store,
     taken_keys_sql,
 )
+from server.storage.writer_engine import writer_engine
 
 log = logging.getLogger("livehelp.writer")
 
@@ -150,6 +153,10 @@ class MessageWriter:
         # batch (storage/sqlite_batch.py); case rooms, sensitive messages and retries take the session path.
         path = sqlite_path(db.cfg.url) if db.dialect == "sqlite" else None
         self._fast: WriterConnection | None = WriterConnection(path) if path is not None else None
+        # ...and the session path runs on that same connection, in the same transaction, with no thread hop
+        # per statement (storage/writer_engine.py).
+        self._inline: AsyncEngine | None = (
+            writer_engine(path, self._fast.connection) if path is not None and self._fast is not None else None)
         # PostgreSQL through asyncpg: the same plain-room batches in two round trips (storage/pg_batch.py).
         self._pg: PgWriterConnection | None = (
             PgWriterConnection(db.engine) if db.dialect == "postgresql" and db.engine.dialect.driver == "asyncpg"
@@ -172,6 +179,8 @@ class MessageWriter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._inline is not None:
+            await self._inline.dispose()
         if self._fast is not None:
             await self._fast.close()
         if self._pg is not None:
@@ -222,18 +231,33 @@ class MessageWriter:
 
     async def _commit_batch(self, batch: list[_Pending]) -> None:
         now = self.clock.now()
-        if self._fast is not None or self._pg is not None:
-            if self._fast is not None:
-                outcomes, batch = await self._fast.write(lambda conn: self._write_plain(conn, batch, now))
-            else:
-                assert self._pg is not None
-                outcomes, batch = await self._write_plain_pg(self._pg, batch, now)
+        if self._fast is not None:
+            fast = self._fast
+            direct, rest, in_session = await fast.write(lambda conn: self._write_sqlite(conn, batch, now))
+            self._settle(len(direct), direct, "direct")
+            self._settle(len(rest), in_session, "session")
+            return
+        if self._pg is not None:
+            outcomes, batch = await self._write_plain_pg(self._pg, batch, now)
             self._settle(len(outcomes), outcomes, "direct")
             if not batch:
                 return
         async with self.db.transaction() as session:
             outcomes = await self._write(session, batch, now)
         self._settle(len(batch), outcomes, "session")
+
+    async def _write_sqlite(self, conn: sqlite3.Connection, batch: list[_Pending], now: dt.datetime
+                            ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending],
+                                       list[tuple[_Pending, Written | DomainError]]]:
+        """A whole batch in the SQLite writer's one transaction: plain-room messages directly, the rest
+        (case rooms, sensitive, resends) through a session on the same connection (no thread hops). The
+        session is not committed: it joined the writer's transaction, which WriterConnection.write commits."""
+        direct, rest = self._write_plain(conn, batch, now)
+        if not rest:
+            return direct, rest, []
+        assert self._inline is not None
+        async with AsyncSession(self._inline, expire_on_commit=False) as session:
+            return direct, rest, await self._write(session, rest, now)
 
     def _settle(self, size: int, outcomes: list[tuple[_Pending, Written | DomainError]], path: str) -> None:
         """After a commit: count it, then answer each sender (result or refusal)."""

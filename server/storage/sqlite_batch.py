@@ -6,6 +6,8 @@ where batches are small, that fixed cost per batch was most of the server's CPU 
 writer owns one sqlite3 connection and one thread; a batch is one function of plain sqlite3 calls (BEGIN
 IMMEDIATE, read the facts, decide, allocate seqs, insert) run on the event loop, then the COMMIT in the
 thread: one hop per batch (WriterConnection.write says why the statements are not in the thread too).
+The rest of a batch (case rooms, sensitive messages, resends) goes through a SQLAlchemy session on this
+same connection, in the same transaction (storage/writer_engine.py): still one COMMIT, one hop.
 
 The connection is set up like the engine's (server/storage/db.py: WAL, foreign keys, full sync, secure
 delete; its busy timeout is used only in the thread), so a commit here is as durable as one through
@@ -22,7 +24,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -159,18 +161,6 @@ def store(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[int]:
     return ids
 
 
-def in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """BEGIN IMMEDIATE, work, COMMIT; ROLLBACK on any error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        out = work(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return out
-
-
 def _commit(conn: sqlite3.Connection) -> None:
     """COMMIT (the fsync); a failed commit leaves no transaction open behind it."""
     try:
@@ -181,11 +171,11 @@ def _commit(conn: sqlite3.Connection) -> None:
         raise
 
 
-def _in_transaction_waiting(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """in_transaction with the usual busy timeout: for when another connection holds the write lock."""
+def _begin_waiting(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE with the usual busy timeout: for when another connection holds the write lock."""
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     try:
-        return in_transaction(conn, work)
+        conn.execute("BEGIN IMMEDIATE")
     finally:
         conn.execute("PRAGMA busy_timeout=0")
 
@@ -241,8 +231,12 @@ class WriterConnection:
         self._work.put((loop, future, fn, args))
         return await future
 
-    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """BEGIN IMMEDIATE and `work` here on the event loop, COMMIT (the fsync) in the connection's thread.
+    async def connection(self) -> sqlite3.Connection:
+        """The connection (opened in the thread the first time)."""
+        return self._conn if self._conn is not None else await self.run(_itself)
+
+    async def write(self, work: Callable[[sqlite3.Connection], Awaitable[T]]) -> T:
+        """BEGIN IMMEDIATE, `work` here on the event loop, COMMIT (the fsync) in the connection's thread.
 
         Why: every sqlite3 call lets go of the GIL and takes it back. In the thread, a batch's dozen
         statements each had to win the GIL back from the event loop; when the loop is busy that waits for
@@ -250,17 +244,20 @@ class WriterConnection:
         wall time for 16 ms of CPU (bench/README.md). On the loop nothing competes for the GIL, and the
         statements do not wait for the disk (pages come from the cache and are written at COMMIT); only the
         COMMIT, which does wait for the disk, goes to the thread. The loop never waits for the write lock:
-        the connection's busy timeout is 0, and when another connection holds the lock the whole batch
-        goes to the thread, which waits for it with the usual busy timeout."""
-        conn = self._conn if self._conn is not None else await self.run(_itself)
+        the connection's busy timeout is 0, and when another connection holds the lock the BEGIN goes to
+        the thread, which waits for it with the usual busy timeout; the work then runs here as usual.
+        `work` must not give the loop to anyone else's use of this connection: the writer is its only user,
+        one batch at a time."""
+        conn = await self.connection()
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:  # locked by another connection (or failing): the patient path
-            return await self.run(_in_transaction_waiting, work)
+            await self.run(_begin_waiting)
         try:
-            out = work(conn)
+            out = await work(conn)
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         await self.run(_commit)
         return out

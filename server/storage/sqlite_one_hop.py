@@ -15,7 +15,8 @@ from __future__ import annotations
 import sqlite3
 import types
 from collections import deque
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
@@ -36,12 +37,22 @@ def _run(conn: sqlite3.Connection, sql: str, params: Any, many: bool = False) ->
         cur.close()
 
 
+class _Runs(Protocol):
+    """A connection that runs a function of its sqlite3 connection: in aiosqlite's thread (OneHopConnection)
+    or inline (storage/writer_engine.py)."""
+
+    @property
+    def _conn(self) -> Any: ...
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any) -> Any: ...
+
+
 class OneHopCursor:
     """The async cursor SQLAlchemy drives; every row is already fetched when execute() returns."""
 
     __slots__ = ("_conn", "_rows", "arraysize", "description", "lastrowid", "rowcount")
 
-    def __init__(self, conn: OneHopConnection) -> None:
+    def __init__(self, conn: _Runs) -> None:
         self._conn = conn
         self.description: Any = None
         self.rowcount = -1
