@@ -122,7 +122,9 @@ class Written:
 
 
 # Runs inside the batch transaction for the newly written messages in case rooms: e.g. first_response_at.
-# (Only case rooms: on SQLite the other rooms' messages are written by the fast path, which has no session.)
+# Whichever path wrote them, it gets a session in that transaction (on SQLite, one on the writer's own
+# connection: storage/writer_engine.py). Plain rooms have no hooks: their fast path on PostgreSQL has no
+# transaction around its statements.
 BatchHook = Callable[[AsyncSession, list[Written], dt.datetime], Awaitable[None]]
 
 
@@ -238,7 +240,7 @@ class MessageWriter:
             self._settle(len(rest), in_session, "session")
             return
         if self._pg is not None:
-            outcomes, batch = await self._write_plain_pg(self._pg, batch, now)
+            outcomes, batch = await self._write_direct_pg(self._pg, batch, now)
             self._settle(len(outcomes), outcomes, "direct")
             if not batch:
                 return
@@ -249,15 +251,19 @@ class MessageWriter:
     async def _write_sqlite(self, conn: sqlite3.Connection, batch: list[_Pending], now: dt.datetime
                             ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending],
                                        list[tuple[_Pending, Written | DomainError]]]:
-        """A whole batch in the SQLite writer's one transaction: plain-room messages directly, the rest
-        (case rooms, sensitive, resends) through a session on the same connection (no thread hops). The
-        session is not committed: it joined the writer's transaction, which WriterConnection.write commits."""
-        direct, rest = self._write_plain(conn, batch, now)
-        if not rest:
+        """A whole batch in the SQLite writer's one transaction: plain- and case-room messages directly, then
+        a session on the same connection (no thread hops) for the case rooms' batch hooks and for the rest
+        (sensitive, resends). The session is not committed: it joined the writer's transaction, which
+        WriterConnection.write commits."""
+        direct, rest = self._write_direct(conn, batch, now)
+        in_cases = [w for _, w in direct if isinstance(w, Written) and w.room_kind == "case" and not w.duplicate]
+        if not rest and not in_cases:
             return direct, rest, []
         assert self._inline is not None
         async with AsyncSession(self._inline, expire_on_commit=False) as session:
-            return direct, rest, await self._write(session, rest, now)
+            for hook in self.batch_hooks if in_cases else ():
+                await hook(session, in_cases, now)
+            return direct, rest, (await self._write(session, rest, now) if rest else [])
 
     def _settle(self, size: int, outcomes: list[tuple[_Pending, Written | DomainError]], path: str) -> None:
         """After a commit: count it, then answer each sender (result or refusal)."""
@@ -276,22 +282,23 @@ class MessageWriter:
             else:
                 p.future.set_result(out)
 
-    def _write_plain(self, conn: sqlite3.Connection, batch: list[_Pending], now: dt.datetime
-                     ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending]]:
-        """The batch's messages in plain rooms, in the SQLite writer's transaction; the rest (case rooms,
-        sensitive, a client_id already stored) is handed back for the session path."""
+    def _write_direct(self, conn: sqlite3.Connection, batch: list[_Pending], now: dt.datetime
+                      ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending]]:
+        """The batch's messages in plain and case rooms, in the SQLite writer's transaction; the rest
+        (sensitive, a client_id already stored) is handed back for the session path. The case rooms' batch
+        hooks are the caller's to run."""
         drafts = [p.draft for p in batch]
         facts = read_facts(conn, _pairs(drafts), _keys(drafts))
-        plan = _plan_plain(batch, facts, now)
+        plan = _plan_direct(batch, facts, now)
         ids: list[int | None] = list(store(conn, [row for _, row in plan.accepted]))
         return plan.settle(ids, facts), plan.rest
 
-    async def _write_plain_pg(self, pg: PgWriterConnection, batch: list[_Pending], now: dt.datetime
-                              ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending]]:
+    async def _write_direct_pg(self, pg: PgWriterConnection, batch: list[_Pending], now: dt.datetime
+                               ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending]]:
         """The same for PostgreSQL: the facts in one round trip, the seqs and rows in another."""
         drafts = [p.draft for p in batch]
         facts = await pg.read_facts(_pairs(drafts), _keys(drafts))
-        plan = _plan_plain(batch, facts, now)
+        plan = _plan_direct(batch, facts, now)
         ids = await pg.store([row for _, row in plan.accepted])
         return plan.settle(ids, facts), plan.rest
 
@@ -445,7 +452,7 @@ def _keys(drafts: list[Draft]) -> list[tuple[int, str]]:
 
 
 @dataclass
-class _PlainPlan:
+class _DirectPlan:
     """What a direct-path batch decided before its insert: an outcome (or placeholder) per message, the rows
     to insert, and the messages handed back to the session path."""
 
@@ -461,9 +468,11 @@ class _PlainPlan:
                 written.append(NotFound("no such room"))
                 continue
             sender_row: SenderRow = facts.senders[row["sender_id"]]
+            case = facts.cases.get(row["room_id"]) if facts.cases else None
             written.append(Written(StoredMessage(id=mid, **row), p.draft.body, False,
                                    facts.room_kinds[row["room_id"]], sender_row,
-                                   facts.roles.get(sender_row.id, frozenset()), frozenset(), None))
+                                   facts.roles.get(sender_row.id, frozenset()),
+                                   facts.teams.get(sender_row.id, frozenset()), case))
         final: list[tuple[_Pending, Written | DomainError]] = []
         for p, out in self.outcomes:
             if isinstance(out, _Accepted):
@@ -476,12 +485,15 @@ class _PlainPlan:
         return final
 
 
-def _plan_plain(batch: list[_Pending], facts: BatchFacts, now: dt.datetime) -> _PlainPlan:
-    """The permission check and idempotency of each message in a plain room, from the batch's facts (same
-    policy call, same outcomes as MessageWriter._write); case rooms, sensitive messages and client_ids
-    already stored are handed back for the session path."""
-    plan = _PlainPlan([], [], [])
+def _plan_direct(batch: list[_Pending], facts: BatchFacts, now: dt.datetime) -> _DirectPlan:
+    """The permission check and idempotency of each message, from the batch's facts (same policy call, same
+    outcomes as MessageWriter._write), for plain rooms, and for case rooms when the facts hold their cases
+    (SQLite). Handed back for the session path: sensitive messages (sealed there), client_ids already stored,
+    case rooms without their facts (PostgreSQL), and every later message of a room that had one handed back,
+    so a room's messages keep the order they were sent in (the session path's rows come after)."""
+    plan = _DirectPlan([], [], [])
     handed_back: set[tuple[int, str]] = set()
+    rooms_handed_back: set[int] = set()
     first_in_batch: dict[tuple[int, str], int] = {}
     for p in batch:
         d = p.draft
@@ -491,17 +503,21 @@ def _plan_plain(batch: list[_Pending], facts: BatchFacts, now: dt.datetime) -> _
             plan.outcomes.append((p, NotFound("no such room")))
             continue
         key = (d.sender_id, d.client_id)
-        if kind == "case" or d.sensitive or key in facts.taken or key in handed_back:
+        if (d.sensitive or key in facts.taken or key in handed_back or d.room_id in rooms_handed_back
+                or (kind == "case" and facts.cases is None)):
             handed_back.add(key)
+            rooms_handed_back.add(d.room_id)
             plan.rest.append(p)
             continue
         if key in first_in_batch:
             same_room = plan.accepted[first_in_batch[key]][1]["room_id"] == d.room_id
             plan.outcomes.append((p, _SameAs(first_in_batch[key]) if same_room else _client_id_taken()))
             continue
-        actor = Actor(id=sender.id, roles=facts.roles.get(sender.id, frozenset()), is_guest=sender.is_guest)
+        actor = Actor(id=sender.id, roles=facts.roles.get(sender.id, frozenset()),
+                      teams=facts.teams.get(sender.id, frozenset()), is_guest=sender.is_guest)
+        case = facts.cases.get(d.room_id) if facts.cases else None
         decision = policy.can_send_message(
-            actor, RoomFacts(d.room_id, kind, facts.memberships.get((d.room_id, sender.id)), None), d.kind)
+            actor, RoomFacts(d.room_id, kind, facts.memberships.get((d.room_id, sender.id)), case), d.kind)
         if not decision:
             plan.outcomes.append((p, refusal(decision)))
             continue

@@ -7,6 +7,8 @@ indexed query for all the cases at once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,11 +25,27 @@ _EXTRAS = union_all(
 )
 
 
+def sqlite_sql(n: int) -> str:
+    """_EXTRAS as SQLite SQL for n case ids, bound as the ids twice then OPEN (the message writer's direct
+    path reads it on its own connection, without SQLAlchemy: storage/sqlite_batch.py)."""
+    marks = ", ".join("?" * n)
+    return (f"SELECT case_id, 'team', team FROM escalations WHERE case_id IN ({marks}) AND status = ?"
+            f" UNION ALL SELECT case_id, 'expert', team FROM case_experts WHERE case_id IN ({marks})")
+
+
+def sqlite_params(case_ids: list[int]) -> list[Any]:
+    return [*case_ids, OPEN, *case_ids]
+
+
 async def load(session: AsyncSession, case_ids: list[int]) -> dict[int, tuple[str | None, frozenset[str]]]:
     """case id -> (team owning the open escalation or None, expert teams asked in)."""
     if not case_ids:
         return {}
-    rows = (await session.execute(_EXTRAS, {"ids": list(set(case_ids))})).all()
+    return by_case((await session.execute(_EXTRAS, {"ids": list(set(case_ids))})).all())
+
+
+def by_case(rows: Iterable[Any]) -> dict[int, tuple[str | None, frozenset[str]]]:
+    """Rows of (case_id, 'team' | 'expert', team) -> case id -> (escalation team, expert teams)."""
     teams: dict[int, str | None] = {}
     experts: dict[int, set[str]] = defaultdict(set)
     for case_id, what, team in rows:

@@ -103,16 +103,19 @@ async def case_facts_for(session: AsyncSession, cases: Iterable[Case]) -> dict[i
 
     cases = list(cases)
     extras = await case_extras.load(session, [c.id for c in cases])
-    out: dict[int, CaseFacts] = {}
-    for c in cases:
-        esc_team, experts = extras.get(c.id, (None, frozenset()))
-        out[c.id] = CaseFacts(
-            id=c.id, status=c.status, requester_id=c.requester_id, helper_id=c.helper_id,
-            trainee_id=c.trainee_id, monitor_id=c.monitor_id, route=c.route, queue=c.queue,
-            escalation_team=esc_team, expert_teams=experts,
-            awaiting_experts=any(e.get("status") == "requested" for e in (c.experts or [])),
-        )
-    return out
+    return {c.id: case_facts_of(c, extras.get(c.id)) for c in cases}
+
+
+def case_facts_of(c: Any, extras: tuple[str | None, frozenset[str]] | None) -> CaseFacts:
+    """The CaseFacts of a case (a Case, or a row with its columns and `experts` decoded) and its extras
+    (case_extras.load: the escalation team, the expert teams asked in)."""
+    esc_team, experts = extras if extras is not None else (None, frozenset[str]())
+    return CaseFacts(
+        id=c.id, status=c.status, requester_id=c.requester_id, helper_id=c.helper_id,
+        trainee_id=c.trainee_id, monitor_id=c.monitor_id, route=c.route, queue=c.queue,
+        escalation_team=esc_team, expert_teams=experts,
+        awaiting_experts=any(e.get("status") == "requested" for e in (c.experts or [])),
+    )
 
 
 async def room_facts(session: AsyncSession, room: Room, account_id: int) -> RoomFacts:

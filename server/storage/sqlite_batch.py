@@ -25,14 +25,17 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from server.storage.models import Message
+from roles.facts import CaseFacts
+from server.storage import case_extras
+from server.storage.facts import case_facts_of
+from server.storage.models import Case, Message
 
 T = TypeVar("T")
 
@@ -71,6 +74,10 @@ class BatchFacts:
     senders: dict[int, SenderRow]
     roles: dict[int, frozenset[str]]
     taken: set[tuple[int, str]]  # (sender_id, client_id) pairs already stored
+    # The case of each case room in the batch and the senders' teams, read with the rest on SQLite (the
+    # direct path writes case-room messages there); None: not read, case rooms take the session path.
+    cases: dict[int, CaseFacts] | None = None  # room_id -> its case
+    teams: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 def _marks(n: int) -> str:
@@ -120,7 +127,46 @@ def read_facts(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]],
     taken: set[tuple[int, str]] = set()
     for sid, cid in conn.execute(taken_keys_sql(len(keys)), [v for k in keys for v in k]):
         taken.add((sid, cid))
-    return BatchFacts(room_kinds, memberships, found, {aid: frozenset(r) for aid, r in role_sets.items()}, taken)
+    facts = BatchFacts(room_kinds, memberships, found, {aid: frozenset(r) for aid, r in role_sets.items()}, taken)
+    case_rooms = [rid for rid, kind in room_kinds.items() if kind == "case"]
+    facts.cases = _cases_in(conn, case_rooms) if case_rooms else {}
+    if case_rooms:
+        team_sets: dict[int, set[str]] = {}
+        for aid, team in conn.execute(
+                f"SELECT account_id, team FROM account_teams WHERE account_id IN ({_marks(len(senders))})", senders):
+            team_sets.setdefault(aid, set()).add(team)
+        facts.teams = {aid: frozenset(t) for aid, t in team_sets.items()}
+    return facts
+
+
+def _cases_in(conn: sqlite3.Connection, room_ids: list[int]) -> dict[int, CaseFacts]:
+    """room_id -> CaseFacts of its case, with the escalation area's extras (storage/case_extras.py)."""
+    rows = [_CaseRow(*row) for row in conn.execute(
+        f"SELECT {', '.join(_CaseRow._fields)} FROM cases WHERE room_id IN ({_marks(len(room_ids))})", room_ids)]
+    if not rows:
+        return {}
+    ids = [r.id for r in rows]
+    extras = case_extras.by_case(conn.execute(case_extras.sqlite_sql(len(ids)), case_extras.sqlite_params(ids)))
+    return {r.room_id: case_facts_of(r._replace(experts=_EXPERTS(r.experts)), extras.get(r.id)) for r in rows}
+
+
+class _CaseRow(NamedTuple):
+    """The columns of a case its CaseFacts are made of (storage/facts.py, case_facts_of)."""
+
+    id: int
+    room_id: int
+    status: str
+    requester_id: int
+    helper_id: int | None
+    trainee_id: int | None
+    monitor_id: int | None
+    route: str | None
+    queue: str
+    experts: Any  # JSON text as stored; decoded by _EXPERTS
+
+
+_EXPERTS = cast(Table, Case.__table__).c.experts.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None) \
+    or (lambda value: value)
 
 
 def store(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[int]:
