@@ -7,11 +7,12 @@ allocation happen inside the same transaction, so nothing is read-then-written a
 the one exception is PostgreSQL's direct path, whose facts are read just before the statement that bumps
 the seqs and inserts (storage/pg_batch.py says why that loses nothing at READ COMMITTED).
 
-Two ways a message is written: in a plain room on the writer's own connection ("direct": raw sqlite3,
-storage/sqlite_batch.py, or asyncpg, storage/pg_batch.py); the rest (case rooms, sensitive messages, a
-client_id already stored) through a SQLAlchemy session, where the batch hooks run. On a SQLite file that
-session runs on the writer's connection too, in the same transaction as the direct part
-(storage/writer_engine.py); on PostgreSQL it is a second transaction on the shared engine.
+Two ways a message is written: in a plain or case room on the writer's own connection ("direct": raw
+sqlite3, storage/sqlite_batch.py, or asyncpg, storage/pg_batch.py), the case rooms' batch hooks through a
+SQLAlchemy session in the same transaction; the rest (sensitive messages, a client_id already stored)
+through the full session path. On a SQLite file that session runs on the writer's connection too, in the
+same transaction as the direct part (storage/writer_engine.py); on PostgreSQL the rest is a second
+transaction on the shared engine.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from server.storage.db import Database, sqlite_path
 from server.storage.facts import case_facts_for, roles_and_teams
 from server.storage.messages import allocate_seqs_many, insert_messages
 from server.storage.models import Account, AccountRole, Case, Message, Room, RoomMember
-from server.storage.pg_batch import PgWriterConnection
+from server.storage.pg_batch import PgWriterConnection, store_in
 from server.storage.sqlite_batch import (
     BatchFacts,
     SenderRow,
@@ -256,13 +257,11 @@ class MessageWriter:
         (sensitive, resends). The session is not committed: it joined the writer's transaction, which
         WriterConnection.write commits."""
         direct, rest = self._write_direct(conn, batch, now)
-        in_cases = [w for _, w in direct if isinstance(w, Written) and w.room_kind == "case" and not w.duplicate]
-        if not rest and not in_cases:
+        if not rest and not any(isinstance(w, Written) and w.room_kind == "case" for _, w in direct):
             return direct, rest, []
         assert self._inline is not None
         async with AsyncSession(self._inline, expire_on_commit=False) as session:
-            for hook in self.batch_hooks if in_cases else ():
-                await hook(session, in_cases, now)
+            await self._run_hooks(session, direct, now)
             return direct, rest, (await self._write(session, rest, now) if rest else [])
 
     def _settle(self, size: int, outcomes: list[tuple[_Pending, Written | DomainError]], path: str) -> None:
@@ -295,12 +294,26 @@ class MessageWriter:
 
     async def _write_direct_pg(self, pg: PgWriterConnection, batch: list[_Pending], now: dt.datetime
                                ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending]]:
-        """The same for PostgreSQL: the facts in one round trip, the seqs and rows in another."""
+        """The same for PostgreSQL: the facts in one round trip (two with case rooms), the seqs and rows in
+        another; with case rooms, the rows and the batch hooks in one transaction on the same connection."""
         drafts = [p.draft for p in batch]
         facts = await pg.read_facts(_pairs(drafts), _keys(drafts))
         plan = _plan_direct(batch, facts, now)
-        ids = await pg.store([row for _, row in plan.accepted])
-        return plan.settle(ids, facts), plan.rest
+        rows = [row for _, row in plan.accepted]
+        if all(facts.room_kinds[row["room_id"]] != "case" for row in rows):
+            return plan.settle(await pg.store(rows), facts), plan.rest
+        # Case rooms: their rows and their batch hooks commit together, in one transaction.
+        async with pg.transaction() as (held, session):
+            outcomes = plan.settle(await store_in(held, rows), facts)
+            await self._run_hooks(session, outcomes, now)
+        return outcomes, plan.rest
+
+    async def _run_hooks(self, session: AsyncSession, outcomes: list[tuple[_Pending, Written | DomainError]],
+                         now: dt.datetime) -> None:
+        """The batch hooks, for the messages just written in case rooms (not the duplicates)."""
+        in_cases = [w for _, w in outcomes if isinstance(w, Written) and w.room_kind == "case" and not w.duplicate]
+        for hook in self.batch_hooks if in_cases else ():
+            await hook(session, in_cases, now)
 
     async def _memberships(self, conn: AsyncConnection, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
         """The memberships of a batch's (room_id, account_id) pairs, one index search per pair. SQLite: the
@@ -488,9 +501,10 @@ class _DirectPlan:
 def _plan_direct(batch: list[_Pending], facts: BatchFacts, now: dt.datetime) -> _DirectPlan:
     """The permission check and idempotency of each message, from the batch's facts (same policy call, same
     outcomes as MessageWriter._write), for plain rooms, and for case rooms when the facts hold their cases
-    (SQLite). Handed back for the session path: sensitive messages (sealed there), client_ids already stored,
-    case rooms without their facts (PostgreSQL), and every later message of a room that had one handed back,
-    so a room's messages keep the order they were sent in (the session path's rows come after)."""
+    (both databases read them). Handed back for the session path: sensitive messages (sealed there),
+    client_ids already stored, case rooms whose facts were not read, and every later message of a room
+    that had one handed back, so a room's messages keep the order they were sent in (the session path's
+    rows come after)."""
     plan = _DirectPlan([], [], [])
     handed_back: set[tuple[int, str]] = set()
     rooms_handed_back: set[int] = set()

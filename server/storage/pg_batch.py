@@ -21,17 +21,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from roles.facts import CaseFacts
+from server.storage.facts import case_facts_of
+from server.storage.models.escalation import OPEN
 from server.storage.sqlite_batch import BatchFacts, SenderRow
 
-# One query, four kinds of rows told apart by `t`: 0 room (id, kind), 1 membership (room_id, account_id,
+# One query, five kinds of rows told apart by `t`: 0 room (id, kind), 1 membership (room_id, account_id,
 # role), 2 sender (id, display_name, role, is_guest; one row per role), 3 a stored key (sender_id,
-# client_id). Memberships and keys are joined from their pairs so each is one index search.
+# client_id), 4 a sender's team (account_id, team). Memberships and keys are joined from their pairs so
+# each is one index search.
 FACTS_SQL = """
 SELECT 0 AS t, r.id AS a, NULL::int AS b, r.kind AS s, NULL::text AS s2, NULL::bool AS f
   FROM rooms AS r WHERE r.id = ANY($1::int[])
@@ -47,6 +53,19 @@ UNION ALL
 SELECT 3, k.sender_id, NULL, k.client_id, NULL, NULL
   FROM unnest($5::int[], $6::text[]) AS k(sender_id, client_id)
   JOIN messages AS m ON m.sender_id = k.sender_id AND m.client_id = k.client_id
+UNION ALL
+SELECT 4, t.account_id, NULL, t.team, NULL, NULL FROM account_teams AS t WHERE t.account_id = ANY($4::int[])
+"""
+
+# The cases of a batch's case rooms, with the escalation area's extras (storage/case_extras.py: the team
+# owning the open escalation, the expert teams asked in) as columns of their case's row.
+CASES_SQL = """
+SELECT c.id, c.room_id, c.status, c.requester_id, c.helper_id, c.trainee_id, c.monitor_id, c.route, c.queue,
+       c.experts::text AS experts,
+       (SELECT e.team FROM escalations AS e WHERE e.case_id = c.id AND e.status = $2
+         ORDER BY e.id DESC LIMIT 1) AS escalation_team,
+       ARRAY(SELECT x.team FROM case_experts AS x WHERE x.case_id = c.id) AS expert_teams
+  FROM cases AS c WHERE c.room_id = ANY($1::int[])
 """
 
 # Bump each room's last_seq by its count and insert the rows with the seqs that frees, in one statement.
@@ -78,6 +97,7 @@ async def read_facts(conn: asyncpg.Connection, pairs: Sequence[tuple[int, int]],
     found: dict[int, SenderRow] = {}
     role_sets: dict[int, set[str]] = {}
     taken: set[tuple[int, str]] = set()
+    team_sets: dict[int, set[str]] = {}
     for t, a, b, s, s2, f in await conn.fetch(
             FACTS_SQL, rooms, [rid for rid, _ in pairs], [aid for _, aid in pairs], senders,
             [sid for sid, _ in keys], [cid for _, cid in keys]):
@@ -90,9 +110,29 @@ async def read_facts(conn: asyncpg.Connection, pairs: Sequence[tuple[int, int]],
             got = role_sets.setdefault(a, set())
             if s2 is not None:
                 got.add(s2)
-        else:
+        elif t == 3:
             taken.add((a, s))
-    return BatchFacts(room_kinds, memberships, found, {aid: frozenset(r) for aid, r in role_sets.items()}, taken)
+        else:
+            team_sets.setdefault(a, set()).add(s)
+    facts = BatchFacts(room_kinds, memberships, found, {aid: frozenset(r) for aid, r in role_sets.items()}, taken)
+    facts.teams = {aid: frozenset(t) for aid, t in team_sets.items()}
+    case_rooms = [rid for rid, kind in room_kinds.items() if kind == "case"]
+    facts.cases = await _cases_in(conn, case_rooms) if case_rooms else {}
+    return facts
+
+
+async def _cases_in(conn: asyncpg.Connection, room_ids: list[int]) -> dict[int, CaseFacts]:
+    """room_id -> CaseFacts of its case (one round trip, only for batches with case rooms)."""
+    out: dict[int, CaseFacts] = {}
+    for r in await conn.fetch(CASES_SQL, room_ids, OPEN):
+        row = SimpleNamespace(**{k: r[k] for k in _CASE_COLUMNS})
+        row.experts = json.loads(row.experts) if row.experts is not None else None
+        out[r["room_id"]] = case_facts_of(row, (r["escalation_team"], frozenset(r["expert_teams"])))
+    return out
+
+
+_CASE_COLUMNS = ("id", "room_id", "status", "requester_id", "helper_id", "trainee_id", "monitor_id", "route",
+                 "queue", "experts")
 
 
 async def store(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> list[int | None]:
@@ -100,6 +140,21 @@ async def store(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> list[in
     for a row whose room was deleted since the facts were read (nothing is stored for it)."""
     if not rows:
         return []
+    args, ords = _store_args(rows)
+    return _stored_ids(await conn.fetch(STORE_SQL, *args), rows, ords)
+
+
+async def store_in(held: AsyncConnection, rows: list[dict[str, Any]]) -> list[int | None]:
+    """store() through SQLAlchemy's connection, so it runs in the transaction SQLAlchemy opened there (its
+    asyncpg adapter sends BEGIN with the first statement it executes)."""
+    if not rows:
+        return []
+    args, ords = _store_args(rows)
+    return _stored_ids((await held.exec_driver_sql(STORE_SQL, tuple(args))).mappings().all(), rows, ords)
+
+
+def _store_args(rows: list[dict[str, Any]]) -> tuple[list[Any], list[int]]:
+    """STORE_SQL's arguments, and each row's place among its room's rows."""
     counts: dict[int, int] = {}
     ords: list[int] = []
     for row in rows:
@@ -109,11 +164,16 @@ async def store(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> list[in
     # an UPDATE ... FROM its row order); the loser's batch fails and the writer retries it message by message.
     rooms = list(counts)
     created_at = rows[0]["created_at"]  # one per batch: the writer reads its clock once for the batch
-    result = await conn.fetch(
-        STORE_SQL, rooms, [counts[rid] for rid in rooms],
-        [row["room_id"] for row in rows], ords, [row["sender_id"] for row in rows],
-        [row["client_id"] for row in rows], [row["kind"] for row in rows], [row["body"] for row in rows],
-        [_json(row["meta"]) for row in rows], created_at)
+    args = [rooms, [counts[rid] for rid in rooms],
+            [row["room_id"] for row in rows], ords, [row["sender_id"] for row in rows],
+            [row["client_id"] for row in rows], [row["kind"] for row in rows], [row["body"] for row in rows],
+            [_json(row["meta"]) for row in rows], created_at]
+    return args, ords
+
+
+def _stored_ids(result: Sequence[Any], rows: list[dict[str, Any]], ords: list[int]
+                ) -> list[int | None]:
+    """Each row's id from STORE_SQL's (id, room_id, seq) rows, its seq set on the row."""
     ids: dict[tuple[int, int], int] = {}
     first: dict[int, int] = {}  # a room's rows have consecutive seqs from its lowest one, in `ords` order
     for r in result:
@@ -161,6 +221,22 @@ class PgWriterConnection:
 
     async def store(self, rows: list[dict[str, Any]]) -> list[int | None]:
         return await self._guarded(store, rows)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[tuple[AsyncConnection, AsyncSession]]:
+        """One transaction on the held connection, for a batch with case rooms: its rows (store_in) and its
+        batch hooks (through the session) commit together on leaving. After any failure the connection is
+        dropped, its transaction with it."""
+        await self._connection()
+        held = self._held
+        assert held is not None
+        try:
+            async with held.begin(), AsyncSession(bind=held, expire_on_commit=False,
+                                                   join_transaction_mode="rollback_only") as session:
+                yield held, session
+        except BaseException:
+            await self._drop(invalidate=True)
+            raise
 
     async def _guarded(self, fn: Any, *args: Any) -> Any:
         """fn(connection, *args); after any failure the connection is dropped and the next call takes a

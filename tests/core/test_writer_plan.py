@@ -46,7 +46,7 @@ async def test_case_rooms_go_direct_only_with_their_facts() -> None:
     batch = [pending(CASE_ROOM, HELPER, "a"), pending(TEAM_ROOM, HELPER, "b")]
     with_cases = _plan_direct(batch, facts(cases={CASE_ROOM: CASE}), NOW)
     assert [row["client_id"] for _, row in with_cases.accepted] == ["a", "b"] and with_cases.rest == []
-    without = _plan_direct(batch, facts(cases=None), NOW)  # PostgreSQL: no case facts read
+    without = _plan_direct(batch, facts(cases=None), NOW)  # facts read without the cases
     assert [row["client_id"] for _, row in without.accepted] == ["b"] and without.rest == [batch[0]]
 
 
