@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 import sqlite3
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ from server.clock import Clock
 from server.errors import Conflict, DomainError, NotFound, Unavailable
 from server.sealing import Sealer
 from server.storage.db import Database, sqlite_path
-from server.storage.facts import case_facts_for, roles_and_teams
+from server.storage.facts import case_facts_for, teams_of
 from server.storage.messages import allocate_seqs_many, insert_messages
 from server.storage.models import Account, AccountRole, Case, Message, Room, RoomMember
 from server.storage.pg_batch import PgWriterConnection, store_in
@@ -289,8 +289,7 @@ class MessageWriter:
         drafts = [p.draft for p in batch]
         facts = read_facts(conn, _pairs(drafts), _keys(drafts))
         plan = _plan_direct(batch, facts, now)
-        ids: list[int | None] = list(store(conn, [row for _, row in plan.accepted]))
-        return plan.settle(ids, facts), plan.rest
+        return plan.settle(store(conn, [row for _, row in plan.accepted]), facts), plan.rest
 
     async def _write_direct_pg(self, pg: PgWriterConnection, batch: list[_Pending], now: dt.datetime
                                ) -> tuple[list[tuple[_Pending, Written | DomainError]], list[_Pending]]:
@@ -315,27 +314,19 @@ class MessageWriter:
         for hook in self.batch_hooks if in_cases else ():
             await hook(session, in_cases, now)
 
-    async def _memberships(self, conn: AsyncConnection, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
-        """The memberships of a batch's (room_id, account_id) pairs, one index search per pair. SQLite: the
-        direct path's join from the pairs (a row-value IN of more than one pair scans the whole index there;
-        an OR of one term per pair was a new statement to build and compile for every batch size);
-        PostgreSQL: a row-value IN, bound as one expanding parameter (one compiled statement for any batch)."""
+    async def _by_pairs(self, conn: AsyncConnection, sqlite_sql: Callable[[int], str], statement: Any,
+                        name: str, pairs: Sequence[tuple[Any, Any]]) -> list[Any]:
+        """Rows found by a batch's pairs (memberships by (room_id, account_id), stored messages by (sender_id,
+        client_id)), one index search per pair. SQLite: the direct path's join from the pairs (a row-value IN
+        of more than one pair scans the whole index there; an OR of one term per pair was a new statement to
+        build and compile for every batch size); PostgreSQL: a row-value IN bound as one expanding parameter
+        (one compiled statement for any batch)."""
         rows: Any  # a Result: a driver-SQL one on SQLite, a Core one on PostgreSQL
         if self.db.dialect == "sqlite":
-            rows = await conn.exec_driver_sql(memberships_sql(len(pairs)), tuple(v for pair in pairs for v in pair))
+            rows = await conn.exec_driver_sql(sqlite_sql(len(pairs)), tuple(v for pair in pairs for v in pair))
         else:
-            rows = await conn.execute(_MEMBERS_BY_PAIRS, {"pairs": pairs})
-        return {(r[0], r[1]): r[2] for r in rows.all()}
-
-    async def _stored_ids(self, conn: AsyncConnection, keys: list[tuple[int, str]]) -> list[int]:
-        """Ids of the messages already stored under these (sender_id, client_id) keys, from the unique index
-        (the same two forms as _memberships)."""
-        rows: Any  # a Result: a driver-SQL one on SQLite, a Core one on PostgreSQL
-        if self.db.dialect == "sqlite":
-            rows = await conn.exec_driver_sql(taken_keys_sql(len(keys), "m.id"), tuple(v for key in keys for v in key))
-        else:
-            rows = await conn.execute(_IDS_BY_KEYS, {"keys": keys})
-        return [r[0] for r in rows.all()]
+            rows = await conn.execute(statement, {name: list(pairs)})
+        return list(rows.all())
 
     async def _write(self, session: AsyncSession, batch: list[_Pending], now: dt.datetime
                      ) -> list[tuple[_Pending, Written | DomainError]]:
@@ -347,7 +338,8 @@ class MessageWriter:
         conn = await session.connection()
         rooms: dict[int, Any] = {r.id: r for r in (await conn.execute(_ROOMS, {"room_ids": list(room_ids)})).all()}
         pairs = list(dict.fromkeys((d.room_id, d.sender_id) for d in drafts))
-        members = await self._memberships(conn, pairs)
+        members = {(r[0], r[1]): r[2]
+                   for r in await self._by_pairs(conn, memberships_sql, _MEMBERS_BY_PAIRS, "pairs", pairs)}
         senders: dict[int, Any] = {}
         role_sets: dict[int, set[str]] = defaultdict(set)
         for found in (await conn.execute(_SENDERS_WITH_ROLES, {"sender_ids": list(sender_ids)})).all():
@@ -359,15 +351,14 @@ class MessageWriter:
         case_rooms = [rid for rid, r in rooms.items() if r.kind == "case"]
         cases_by_room: dict[int, CaseFacts] = {}
         if case_rooms:
-            _, teams_found = await roles_and_teams(session, sender_ids)
-            teams.update(teams_found)
+            teams.update(await teams_of(session, sender_ids))  # their roles came with _SENDERS_WITH_ROLES
             cases = list((await session.execute(_CASES_IN_ROOMS, {"rooms": case_rooms})).scalars())
             facts = await case_facts_for(session, cases)
             cases_by_room = {c.room_id: facts[c.id] for c in cases}
 
         keys = _keys(drafts)
         existing: dict[tuple[int, str], Message] = {}
-        dup_ids = await self._stored_ids(conn, keys)
+        dup_ids = [r[0] for r in await self._by_pairs(conn, _stored_ids_sql, _IDS_BY_KEYS, "keys", keys)]
         if dup_ids:  # rare: a client retrying after a lost ack
             for m in (await session.execute(select(Message).where(Message.id.in_(dup_ids)))).scalars():
                 existing[(m.sender_id, m.client_id)] = m  # type: ignore[index]
@@ -454,6 +445,10 @@ class MessageWriter:
         return final
 
 
+def _stored_ids_sql(n: int) -> str:
+    return taken_keys_sql(n, "m.id")
+
+
 def _pairs(drafts: list[Draft]) -> list[tuple[int, int]]:
     """A batch's (room_id, sender_id) pairs, each once, in order."""
     return list(dict.fromkeys((d.room_id, d.sender_id) for d in drafts))
@@ -473,7 +468,7 @@ class _DirectPlan:
     accepted: list[tuple[_Pending, dict[str, Any]]]
     rest: list[_Pending]
 
-    def settle(self, ids: list[int | None], facts: BatchFacts) -> list[tuple[_Pending, Written | DomainError]]:
+    def settle(self, ids: Sequence[int | None], facts: BatchFacts) -> list[tuple[_Pending, Written | DomainError]]:
         """Each message's outcome once its row is stored (ids in `accepted` order; None: its room is gone)."""
         written: list[Written | DomainError] = []
         for (p, row), mid in zip(self.accepted, ids, strict=True):

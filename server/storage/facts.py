@@ -29,6 +29,14 @@ async def roles_and_teams(
     return ({i: roles.get(i, frozenset()) for i in ids}, {i: teams.get(i, frozenset()) for i in ids})
 
 
+async def teams_of(session: AsyncSession, account_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """The teams of these accounts (those without any are absent)."""
+    teams: dict[int, set[str]] = defaultdict(set)
+    for aid, team in (await session.execute(_TEAMS_OF, {"ids": list(set(account_ids))})).all():
+        teams[aid].add(team)
+    return {i: frozenset(t) for i, t in teams.items()}
+
+
 async def roles_and_teams_of(
     session: AsyncSession, account_ids: Select[Any]
 ) -> tuple[dict[int, frozenset[str]], dict[int, frozenset[str]]]:
