@@ -152,15 +152,16 @@ class MessageWriter:
         self._closing = False
         self.batches = 0
         self.written = 0
-        # SQLite file: plain-room batches are written on the writer's own connection, one thread hop per
-        # batch (storage/sqlite_batch.py); case rooms, sensitive messages and retries take the session path.
+        # SQLite file: batches are written on the writer's own connection, one thread hop per batch
+        # (storage/sqlite_batch.py); sensitive messages and resends take the session path...
         path = sqlite_path(db.cfg.url) if db.dialect == "sqlite" else None
         self._fast: WriterConnection | None = WriterConnection(path) if path is not None else None
         # ...and the session path runs on that same connection, in the same transaction, with no thread hop
         # per statement (storage/writer_engine.py).
         self._inline: AsyncEngine | None = (
             writer_engine(path, self._fast.connection) if path is not None and self._fast is not None else None)
-        # PostgreSQL through asyncpg: the same plain-room batches in two round trips (storage/pg_batch.py).
+        # PostgreSQL through asyncpg: the same direct path, a plain-room batch in two round trips
+        # (storage/pg_batch.py).
         self._pg: PgWriterConnection | None = (
             PgWriterConnection(db.engine) if db.dialect == "postgresql" and db.engine.dialect.driver == "asyncpg"
             else None)
@@ -235,8 +236,7 @@ class MessageWriter:
     async def _commit_batch(self, batch: list[_Pending]) -> None:
         now = self.clock.now()
         if self._fast is not None:
-            fast = self._fast
-            direct, rest, in_session = await fast.write(lambda conn: self._write_sqlite(conn, batch, now))
+            direct, rest, in_session = await self._fast.write(lambda conn: self._write_sqlite(conn, batch, now))
             self._settle(len(direct), direct, "direct")
             self._settle(len(rest), in_session, "session")
             return
