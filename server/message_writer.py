@@ -476,7 +476,7 @@ class _DirectPlan:
                 written.append(NotFound("no such room"))
                 continue
             sender_row: SenderRow = facts.senders[row["sender_id"]]
-            case = facts.cases.get(row["room_id"]) if facts.cases else None
+            case = facts.cases.get(row["room_id"])
             written.append(Written(StoredMessage(id=mid, **row), p.draft.body, False,
                                    facts.room_kinds[row["room_id"]], sender_row,
                                    facts.roles.get(sender_row.id, frozenset()),
@@ -495,11 +495,10 @@ class _DirectPlan:
 
 def _plan_direct(batch: list[_Pending], facts: BatchFacts, now: dt.datetime) -> _DirectPlan:
     """The permission check and idempotency of each message, from the batch's facts (same policy call, same
-    outcomes as MessageWriter._write), for plain rooms, and for case rooms when the facts hold their cases
-    (both databases read them). Handed back for the session path: sensitive messages (sealed there),
-    client_ids already stored, case rooms whose facts were not read, and every later message of a room
-    that had one handed back, so a room's messages keep the order they were sent in (the session path's
-    rows come after)."""
+    outcomes as MessageWriter._write), in plain and case rooms. Handed back for the session path: sensitive
+    messages (sealed there), client_ids already stored, and every later message of a room that had one
+    handed back, so a room's messages keep the order they were sent in (the session path's rows come
+    after)."""
     plan = _DirectPlan([], [], [])
     handed_back: set[tuple[int, str]] = set()
     rooms_handed_back: set[int] = set()
@@ -512,8 +511,7 @@ def _plan_direct(batch: list[_Pending], facts: BatchFacts, now: dt.datetime) -> 
             plan.outcomes.append((p, NotFound("no such room")))
             continue
         key = (d.sender_id, d.client_id)
-        if (d.sensitive or key in facts.taken or key in handed_back or d.room_id in rooms_handed_back
-                or (kind == "case" and facts.cases is None)):
+        if d.sensitive or key in facts.taken or key in handed_back or d.room_id in rooms_handed_back:
             handed_back.add(key)
             rooms_handed_back.add(d.room_id)
             plan.rest.append(p)
@@ -524,7 +522,7 @@ def _plan_direct(batch: list[_Pending], facts: BatchFacts, now: dt.datetime) -> 
             continue
         actor = Actor(id=sender.id, roles=facts.roles.get(sender.id, frozenset()),
                       teams=facts.teams.get(sender.id, frozenset()), is_guest=sender.is_guest)
-        case = facts.cases.get(d.room_id) if facts.cases else None
+        case = facts.cases.get(d.room_id)
         decision = policy.can_send_message(
             actor, RoomFacts(d.room_id, kind, facts.memberships.get((d.room_id, sender.id)), case), d.kind)
         if not decision:

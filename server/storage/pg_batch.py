@@ -23,7 +23,6 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
@@ -32,11 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from roles.facts import CaseFacts
 from server.storage.facts import case_facts_of
 from server.storage.models.escalation import OPEN
-from server.storage.sqlite_batch import BatchFacts, SenderRow
+from server.storage.sqlite_batch import BatchFacts, CaseRow, SenderRow
 
 # One query, five kinds of rows told apart by `t`: 0 room (id, kind), 1 membership (room_id, account_id,
 # role), 2 sender (id, display_name, role, is_guest; one row per role), 3 a stored key (sender_id,
-# client_id), 4 a sender's team (account_id, team). Memberships and keys are joined from their pairs so
+# client_id), 4 a sender's team (account_id, team; only when the batch has a case room). Memberships and keys are joined from their pairs so
 # each is one index search.
 FACTS_SQL = """
 SELECT 0 AS t, r.id AS a, NULL::int AS b, r.kind AS s, NULL::text AS s2, NULL::bool AS f
@@ -55,6 +54,7 @@ SELECT 3, k.sender_id, NULL, k.client_id, NULL, NULL
   JOIN messages AS m ON m.sender_id = k.sender_id AND m.client_id = k.client_id
 UNION ALL
 SELECT 4, t.account_id, NULL, t.team, NULL, NULL FROM account_teams AS t WHERE t.account_id = ANY($4::int[])
+   AND EXISTS (SELECT 1 FROM rooms AS c WHERE c.id = ANY($1::int[]) AND c.kind = 'case')
 """
 
 # The cases of a batch's case rooms, with the escalation area's extras (storage/case_extras.py: the team
@@ -117,7 +117,8 @@ async def read_facts(conn: asyncpg.Connection, pairs: Sequence[tuple[int, int]],
     facts = BatchFacts(room_kinds, memberships, found, {aid: frozenset(r) for aid, r in role_sets.items()}, taken)
     facts.teams = {aid: frozenset(t) for aid, t in team_sets.items()}
     case_rooms = [rid for rid, kind in room_kinds.items() if kind == "case"]
-    facts.cases = await _cases_in(conn, case_rooms) if case_rooms else {}
+    if case_rooms:
+        facts.cases = await _cases_in(conn, case_rooms)
     return facts
 
 
@@ -125,14 +126,10 @@ async def _cases_in(conn: asyncpg.Connection, room_ids: list[int]) -> dict[int, 
     """room_id -> CaseFacts of its case (one round trip, only for batches with case rooms)."""
     out: dict[int, CaseFacts] = {}
     for r in await conn.fetch(CASES_SQL, room_ids, OPEN):
-        row = SimpleNamespace(**{k: r[k] for k in _CASE_COLUMNS})
-        row.experts = json.loads(row.experts) if row.experts is not None else None
+        row = CaseRow(*(r[k] for k in CaseRow._fields))
+        row = row._replace(experts=json.loads(row.experts) if row.experts is not None else None)
         out[r["room_id"]] = case_facts_of(row, (r["escalation_team"], frozenset(r["expert_teams"])))
     return out
-
-
-_CASE_COLUMNS = ("id", "room_id", "status", "requester_id", "helper_id", "trainee_id", "monitor_id", "route",
-                 "queue", "experts")
 
 
 async def store(conn: asyncpg.Connection, rows: list[dict[str, Any]]) -> list[int | None]:

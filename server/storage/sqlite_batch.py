@@ -6,8 +6,8 @@ where batches are small, that fixed cost per batch was most of the server's CPU 
 writer owns one sqlite3 connection and one thread; a batch is one function of plain sqlite3 calls (BEGIN
 IMMEDIATE, read the facts, decide, allocate seqs, insert) run on the event loop, then the COMMIT in the
 thread: one hop per batch (WriterConnection.write says why the statements are not in the thread too).
-The rest of a batch (case rooms, sensitive messages, resends) goes through a SQLAlchemy session on this
-same connection, in the same transaction (storage/writer_engine.py): still one COMMIT, one hop.
+Case rooms' batch hooks and the rest of a batch (sensitive messages, resends) go through a SQLAlchemy
+session on this same connection, in the same transaction (storage/writer_engine.py): still one COMMIT.
 
 The connection is set up like the engine's (server/storage/db.py: WAL, foreign keys, full sync, secure
 delete; its busy timeout is used only in the thread), so a commit here is as durable as one through
@@ -74,9 +74,8 @@ class BatchFacts:
     senders: dict[int, SenderRow]
     roles: dict[int, frozenset[str]]
     taken: set[tuple[int, str]]  # (sender_id, client_id) pairs already stored
-    # The case of each case room in the batch and the senders' teams, read with the rest on SQLite (the
-    # direct path writes case-room messages there); None: not read, case rooms take the session path.
-    cases: dict[int, CaseFacts] | None = None  # room_id -> its case
+    # For batches with case rooms: each one's case (room_id -> its case) and the senders' teams.
+    cases: dict[int, CaseFacts] = field(default_factory=dict)
     teams: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
@@ -129,8 +128,8 @@ def read_facts(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]],
         taken.add((sid, cid))
     facts = BatchFacts(room_kinds, memberships, found, {aid: frozenset(r) for aid, r in role_sets.items()}, taken)
     case_rooms = [rid for rid, kind in room_kinds.items() if kind == "case"]
-    facts.cases = _cases_in(conn, case_rooms) if case_rooms else {}
     if case_rooms:
+        facts.cases = _cases_in(conn, case_rooms)
         team_sets: dict[int, set[str]] = {}
         for aid, team in conn.execute(
                 f"SELECT account_id, team FROM account_teams WHERE account_id IN ({_marks(len(senders))})", senders):
@@ -141,8 +140,8 @@ def read_facts(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]],
 
 def _cases_in(conn: sqlite3.Connection, room_ids: list[int]) -> dict[int, CaseFacts]:
     """room_id -> CaseFacts of its case, with the escalation area's extras (storage/case_extras.py)."""
-    rows = [_CaseRow(*row) for row in conn.execute(
-        f"SELECT {', '.join(_CaseRow._fields)} FROM cases WHERE room_id IN ({_marks(len(room_ids))})", room_ids)]
+    rows = [CaseRow(*row) for row in conn.execute(
+        f"SELECT {', '.join(CaseRow._fields)} FROM cases WHERE room_id IN ({_marks(len(room_ids))})", room_ids)]
     if not rows:
         return {}
     ids = [r.id for r in rows]
@@ -150,8 +149,9 @@ def _cases_in(conn: sqlite3.Connection, room_ids: list[int]) -> dict[int, CaseFa
     return {r.room_id: case_facts_of(r._replace(experts=_EXPERTS(r.experts)), extras.get(r.id)) for r in rows}
 
 
-class _CaseRow(NamedTuple):
-    """The columns of a case its CaseFacts are made of (storage/facts.py, case_facts_of)."""
+class CaseRow(NamedTuple):
+    """The columns of a case its CaseFacts are made of (storage/facts.py, case_facts_of); PostgreSQL's
+    direct path reads the same (storage/pg_batch.py)."""
 
     id: int
     room_id: int

@@ -20,7 +20,7 @@ TEAM_ROOM, CASE_ROOM, OTHER_ROOM = 1, 2, 3
 HELPER, RITA, OUTSIDER = 10, 11, 12
 
 
-def facts(*, cases: dict[int, CaseFacts] | None) -> BatchFacts:
+def facts(*, cases: dict[int, CaseFacts]) -> BatchFacts:
     return BatchFacts(
         room_kinds={TEAM_ROOM: "team", CASE_ROOM: "case", OTHER_ROOM: "team"},
         memberships={(TEAM_ROOM, HELPER): "member", (CASE_ROOM, HELPER): "staff", (CASE_ROOM, RITA): "requester",
@@ -42,12 +42,10 @@ def pending(room_id: int, sender_id: int, client_id: str, *, sensitive: bool = F
     return _Pending(draft, asyncio.get_running_loop().create_future())
 
 
-async def test_case_rooms_go_direct_only_with_their_facts() -> None:
+async def test_case_rooms_go_direct_with_their_facts() -> None:
     batch = [pending(CASE_ROOM, HELPER, "a"), pending(TEAM_ROOM, HELPER, "b")]
     with_cases = _plan_direct(batch, facts(cases={CASE_ROOM: CASE}), NOW)
     assert [row["client_id"] for _, row in with_cases.accepted] == ["a", "b"] and with_cases.rest == []
-    without = _plan_direct(batch, facts(cases=None), NOW)  # facts read without the cases
-    assert [row["client_id"] for _, row in without.accepted] == ["b"] and without.rest == [batch[0]]
 
 
 async def test_a_room_after_a_handed_back_message_stays_in_order() -> None:
